@@ -1,0 +1,141 @@
+"""Who sees and changes what. Every door (page, API, export, PDF, search) asks here and nowhere else.
+
+Querysets answer "which clients may this user see"; predicates (django-rules) answer questions about
+one object. Both follow SPEC section 2.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import rules
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Deputy, Role, User
+
+if TYPE_CHECKING:
+    from kam.clients.models import Client
+
+
+def _business_user(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def represented_kam_ids(user: User) -> list[int]:
+    """The KAMs whose clients `user` acts for today: themself and anyone they deputise for."""
+    absent = (
+        Deputy.objects.active(timezone.localdate()).filter(deputy=user).values_list("absent_id", flat=True)
+    )
+    return [user.pk, *absent]
+
+
+def client_scope(user: User) -> Q | None:
+    """A filter on Client for what `user` may see; None means everything, Q(pk__in=[]) nothing."""
+    if not _business_user(user):
+        return Q(pk__in=[])
+    role = user.role
+    if role in (Role.DIRECTOR, Role.SALES_SUPPORT, Role.FINANCE):
+        return None
+    if role == Role.HEAD:
+        if user.department_id is None:
+            return Q(pk__in=[])
+        return Q(department_id=user.department_id)
+    if role == Role.KAM:
+        return Q(owner_id__in=represented_kam_ids(user)) | Q(team__user=user)
+    return Q(pk__in=[])
+
+
+def visible_clients(user: User, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    from kam.clients.models import Client
+
+    qs = queryset if queryset is not None else Client.objects.all()
+    scope = client_scope(user)
+    if scope is None:
+        return qs
+    if user.role == Role.KAM:
+        # Team membership joins a to-many table: keep the outer query free of duplicates.
+        return qs.filter(pk__in=Client.objects.filter(scope).values("pk"))
+    return qs.filter(scope)
+
+
+def _sees_client(user: User, client: Client) -> bool:
+    return visible_clients(user).filter(pk=client.pk).exists()
+
+
+@rules.predicate
+def is_director(user: User) -> bool:
+    return _business_user(user) and user.role == Role.DIRECTOR
+
+
+@rules.predicate
+def is_head(user: User) -> bool:
+    return _business_user(user) and user.role == Role.HEAD
+
+
+@rules.predicate
+def is_kam(user: User) -> bool:
+    return _business_user(user) and user.role == Role.KAM
+
+
+@rules.predicate
+def is_support_or_finance(user: User) -> bool:
+    return _business_user(user) and user.role in (Role.SALES_SUPPORT, Role.FINANCE)
+
+
+@rules.predicate
+def heads_clients_department(user: User, client: Client) -> bool:
+    return (
+        is_head(user)
+        and client is not None
+        and user.department_id is not None
+        and (client.department_id == user.department_id)
+    )
+
+
+@rules.predicate
+def serves_client(user: User, client: Client) -> bool:
+    """KAM who owns the client, is on its team or deputises for its owner today."""
+    if client is None or not is_kam(user):
+        return False
+    if client.owner_id in represented_kam_ids(user):
+        return True
+    return client.team.filter(user=user).exists()
+
+
+@rules.predicate
+def sees_requisites(user: User, client: Client) -> bool:
+    return client is not None and _sees_client(user, client)
+
+
+can_view_dossier = is_director | heads_clients_department | serves_client
+can_change_client = is_director | heads_clients_department | serves_client
+can_reassign_client = is_director | heads_clients_department
+# Personal notes on stakeholders, margins and cost prices.
+can_see_sensitive = is_director | heads_clients_department | serves_client
+
+rules.add_perm("clients.view_requisites", sees_requisites)
+rules.add_perm("clients.view_dossier", can_view_dossier)
+rules.add_perm("clients.change_client", can_change_client)
+rules.add_perm("clients.reassign_client", can_reassign_client)
+rules.add_perm("clients.view_sensitive", can_see_sensitive)
+rules.add_perm("clients.add_client", is_director | is_head | is_kam)
+rules.add_perm("access.view_audit", is_director)
+rules.add_perm("access.manage_deputies", is_director | is_head)
+rules.add_perm("access.manage_users", rules.is_staff)
+
+
+def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
+    """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""
+    from kam.clients.models import Client
+
+    client = Client.objects.select_related("owner", "department").filter(pk=client_id).first()
+    if client is None or not can(user, perm, client):
+        raise Http404("No such client")
+    return client
+
+
+def can(user: User, perm: str, obj: object | None = None) -> bool:
+    # Asks the rule set directly: a Django superuser gets no business data without a business role.
+    return bool(rules.has_perm(perm, user, obj))

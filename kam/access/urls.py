@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "access"
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("deputies/", views.deputies, name="deputies"),
+    path("deputies/<int:deputy_id>/end/", views.deputy_end, name="deputy_end"),
+    path("audit/", views.audit, name="audit"),
+    path("users/", views.users, name="users"),
+    path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+]

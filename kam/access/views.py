@@ -1,0 +1,150 @@
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from kam.core.forms import add_service_errors
+from kam.core.pagination import paginate
+
+from . import policy, selectors, services
+from .forms import DeputyForm, TokenForm, UserCreateForm, UserEditForm
+from .models import ApiToken, User
+
+
+@method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=False), name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if getattr(request, "limited", False):
+            messages.error(request, _("Too many login attempts. Wait a minute and try again."))
+            return self.get(request)
+        return super().post(request, *args, **kwargs)
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not policy.can(request.user, perm):  # type: ignore[arg-type]
+        raise PermissionDenied
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    new_token = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_token = services.api_token_issue(user=user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Token created. Copy it now: it will not be shown again."))
+            form = TokenForm()
+    tokens = user.api_tokens.all()
+    return render(request, "access/profile.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(token=token)
+    messages.success(request, _("Token revoked."))
+    return redirect("access:profile")
+
+
+@login_required
+def deputies(request: HttpRequest) -> HttpResponse:
+    _require(request, "access.manage_deputies")
+    actor: User = request.user  # type: ignore[assignment]
+    form = DeputyForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deputy_create(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Deputy named."))
+            return redirect("access:deputies")
+    page = paginate(request, selectors.deputies_visible_to(actor))
+    return render(request, "access/deputies.html", {"form": form, "page": page, "nav": "deputies"})
+
+
+@login_required
+@require_POST
+def deputy_end(request: HttpRequest, deputy_id: int) -> HttpResponse:
+    _require(request, "access.manage_deputies")
+    entry = get_object_or_404(selectors.deputies_visible_to(request.user), pk=deputy_id)  # type: ignore[arg-type]
+    services.deputy_end(entry=entry)
+    messages.success(request, _("Deputyship ended."))
+    return redirect("access:deputies")
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    _require(request, "access.view_audit")
+    params = request.GET
+    action = params.get("action", "")
+    actor = params.get("actor", "")
+    entries = selectors.audit_entries(
+        actor_id=int(actor) if actor.isdigit() else None,
+        action=int(action) if action.isdigit() else None,
+        kind=params.get("kind", "") if params.get("kind") in ("view", "export") else "",
+        model=params.get("model", "")[:100],
+        since=parse_date(params.get("since", "") or "") if _valid_date(params.get("since")) else None,
+        until=parse_date(params.get("until", "") or "") if _valid_date(params.get("until")) else None,
+        search=params.get("q", "")[:100],
+    )
+    page = paginate(request, entries)
+    return render(
+        request,
+        "access/audit.html",
+        {
+            "page": page,
+            "actions": LogEntry.Action.choices,
+            "actors": selectors.business_users(),
+            "nav": "audit",
+        },
+    )
+
+
+def _valid_date(raw: str | None) -> bool:
+    try:
+        return bool(raw) and parse_date(raw or "") is not None
+    except ValueError:
+        return False
+
+
+@login_required
+def users(request: HttpRequest) -> HttpResponse:
+    _require(request, "access.manage_users")
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("User created."))
+        return redirect("access:users")
+    page = paginate(request, User.objects.select_related("department").order_by("username"))
+    return render(request, "access/users.html", {"form": form, "page": page, "nav": "users"})
+
+
+@login_required
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require(request, "access.manage_users")
+    person = get_object_or_404(User, pk=user_id)
+    form = UserEditForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("User saved."))
+        return redirect("access:users")
+    return render(request, "access/user_edit.html", {"form": form, "person": person, "nav": "users"})

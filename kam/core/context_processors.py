@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from kam.access import policy
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_can_audit": policy.can(user, "access.view_audit"),
+        "nav_can_deputies": policy.can(user, "access.manage_deputies"),
+        "nav_can_users": policy.can(user, "access.manage_users"),
+        "nav_can_analysis": policy.can(user, "analytics.view_report"),
+        "nav_can_import": policy.can(user, "ledger.import_ledger"),
+    }

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kam.access import policy
+from kam.access.models import Deputy, Role, User
+from kam.clients.models import ClientStatus
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What needs the user's attention today, by role."""
+    user: User = request.user  # type: ignore[assignment]
+    clients = policy.visible_clients(user)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "nav": "home",
+        "client_count": clients.count() if user.role != Role.NONE else 0,
+        "active_count": clients.filter(status=ClientStatus.ACTIVE).count() if user.role != Role.NONE else 0,
+        "deputising_for": Deputy.objects.active(today).filter(deputy=user).select_related("absent"),
+        "my_deputies": Deputy.objects.active(today).filter(absent=user).select_related("deputy"),
+        "no_business_role": user.role == Role.NONE,
+    }
+    from kam.core import dashboard  # widgets that later apps add
+
+    context["widgets"] = dashboard.widgets_for(request, user)
+    return render(request, "core/home.html", context)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
