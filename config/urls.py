@@ -15,6 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("access/", include("kam.access.urls")),
     path("clients/", include("kam.clients.urls")),
+    path("ledger/", include("kam.ledger.urls")),
+    path("analysis/", include("kam.analytics.urls")),
     path("api/", api.urls),
 ]
 
