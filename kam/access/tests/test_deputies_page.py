@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kam.access.models import Deputy
+
+pytestmark = pytest.mark.django_db
+
+
+def form(company, **changes):
+    today = timezone.localdate()
+    data = {
+        "absent": company.alice.pk,
+        "deputy": company.bob.pk,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=5)).isoformat(),
+        "reason": "vacation",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_head_names_a_deputy_for_own_department(company, login):
+    response = login(company.hannah).post(reverse("access:deputies"), form(company))
+    assert response.status_code == 302
+    entry = Deputy.objects.get()
+    assert (entry.absent, entry.deputy, entry.created_by) == (company.alice, company.bob, company.hannah)
+
+
+def test_a_head_cannot_name_a_deputy_in_another_department(company, login):
+    response = login(company.hugo).post(reverse("access:deputies"), form(company))
+    assert response.status_code == 200
+    assert Deputy.objects.count() == 0
+
+
+def test_dates_in_the_wrong_order_are_refused_with_a_message(company, login):
+    today = timezone.localdate()
+    response = login(company.hannah).post(
+        reverse("access:deputies"), form(company, ends_on=(today - timedelta(days=1)).isoformat())
+    )
+    assert "before the start date" in response.content.decode()
+    assert Deputy.objects.count() == 0
+
+
+def test_overlapping_absences_are_refused(company, login):
+    browser = login(company.hannah)
+    browser.post(reverse("access:deputies"), form(company))
+    response = browser.post(reverse("access:deputies"), form(company, deputy=company.hannah.pk))
+    assert "already has a deputy" in response.content.decode()
+    assert Deputy.objects.count() == 1
+
+
+def test_a_kam_cannot_manage_deputies(company, login):
+    browser = login(company.alice)
+    assert browser.get(reverse("access:deputies")).status_code == 403
+    assert browser.post(reverse("access:deputies"), form(company)).status_code == 403
+    assert Deputy.objects.count() == 0
+
+
+def test_ending_a_deputyship_takes_the_rights_away_today(company, login):
+    today = timezone.localdate()
+    entry = Deputy.objects.create(
+        absent=company.alice,
+        deputy=company.bob,
+        starts_on=today - timedelta(days=2),
+        ends_on=today + timedelta(days=2),
+    )
+    login(company.hannah).post(reverse("access:deputy_end", args=[entry.pk]))
+    entry.refresh_from_db()
+    assert entry.ends_on < today
+    assert not Deputy.objects.active().exists()
