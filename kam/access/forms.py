@@ -42,3 +42,7 @@ class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department
         fields = ("name", "head")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["head"].queryset = User.objects.filter(role=Role.HEAD, is_active=True)  # type: ignore[attr-defined]

@@ -11,4 +11,6 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("departments/", views.departments, name="departments"),
+    path("departments/<int:department_id>/", views.department_edit, name="department_edit"),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
@@ -16,8 +17,8 @@ from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
 from . import policy, selectors, services
-from .forms import DeputyForm, TokenForm, UserCreateForm, UserEditForm
-from .models import ApiToken, User
+from .forms import DepartmentForm, DeputyForm, TokenForm, UserCreateForm, UserEditForm
+from .models import ApiToken, Department, User
 
 
 @method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=False), name="dispatch")
@@ -136,6 +137,30 @@ def users(request: HttpRequest) -> HttpResponse:
         return redirect("access:users")
     page = paginate(request, User.objects.select_related("department").order_by("username"))
     return render(request, "access/users.html", {"form": form, "page": page, "nav": "users"})
+
+
+@login_required
+def departments(request: HttpRequest) -> HttpResponse:
+    _require(request, "access.manage_users")
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Department saved."))
+        return redirect("access:departments")
+    rows = Department.objects.select_related("head").annotate(people=Count("members"))
+    return render(request, "access/departments.html", {"form": form, "departments": rows, "nav": "users"})
+
+
+@login_required
+def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
+    _require(request, "access.manage_users")
+    department = get_object_or_404(Department, pk=department_id)
+    form = DepartmentForm(request.POST or None, instance=department)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Department saved."))
+        return redirect("access:departments")
+    return render(request, "access/user_edit.html", {"form": form, "person": department, "nav": "users"})
 
 
 @login_required

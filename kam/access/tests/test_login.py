@@ -59,3 +59,35 @@ def test_a_user_cannot_revoke_someone_elses_token(company, login):
 def test_only_an_admin_manages_users(company, login):
     assert login(company.diana).get(reverse("access:users")).status_code == 403
     assert login(company.adam).get(reverse("access:users")).status_code == 200
+
+
+def test_an_admin_creates_a_department_and_a_kam_in_it(company, login):
+    from kam.access.models import Department, User
+
+    browser = login(company.adam)
+    browser.post(reverse("access:departments"), {"name": "Key accounts East", "head": company.hugo.pk})
+    east = Department.objects.get(name="Key accounts East")
+    assert east.head == company.hugo
+    response = browser.post(
+        reverse("access:users"),
+        {
+            "username": "eve",
+            "first_name": "Eve",
+            "last_name": "East",
+            "email": "eve@example.com",
+            "role": "kam",
+            "department": east.pk,
+            "password1": "Very-long-pass-42",
+            "password2": "Very-long-pass-42",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="eve").department == east
+
+
+def test_a_director_cannot_manage_departments(company, login):
+    from kam.access.models import Department
+
+    before = Department.objects.count()
+    assert login(company.diana).post(reverse("access:departments"), {"name": "X"}).status_code == 403
+    assert Department.objects.count() == before
