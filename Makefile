@@ -64,7 +64,9 @@ demo: install
 	$(PY) manage.py demo
 
 messages: install-dev
-	cd kam && ../$(PY) ../manage.py makemessages -l ru --ignore='tests/*' && ../$(PY) ../manage.py compilemessages
+	mkdir -p locale
+	$(PY) manage.py makemessages -l ru --ignore='.venv/*' --ignore='*/tests/*' --ignore='benchmarks/*' --no-obsolete
+	$(PY) manage.py compilemessages -v 0 --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache
