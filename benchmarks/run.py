@@ -1,0 +1,226 @@
+"""`make bench`: kam's figures next to baselines measured in the same run, as ratios.
+
+  analysis: kam's engine ranking the monthly aggregate (SQLite, PostgreSQL, DuckDB)
+            vs a hand-written DuckDB query over the raw lines and a plain pandas groupby
+  memory:   peak RSS of kam's analysis at that size (subprocess)
+  import:   kam's ledger import vs plain COPY (PostgreSQL) / bulk insert (SQLite)
+
+Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-postgres]
+The machine is shared and noisy: every figure is the median of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ledger_data import generate, write_parquet  # noqa: E402
+
+from kam.analytics.engine import AnalysisSettings, KeyAccountAnalysis  # noqa: E402
+
+PERIOD = (date(2025, 11, 1), date(2026, 10, 1))  # the last 12 of the 36 generated months
+PG_URL = os.environ.get("KAM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "kam_bench"
+
+# The baseline: what an analyst would write by hand in DuckDB over the raw lines.
+DUCKDB_BASELINE = """
+WITH per_client AS (
+    SELECT client_id, SUM(revenue_kop) AS turnover, SUM(revenue_kop - cost_kop) AS income
+    FROM lines WHERE date >= DATE '2025-11-01' AND date < DATE '2026-11-01'
+    GROUP BY client_id
+), ranked AS (
+    SELECT *, SUM(income) OVER () AS total,
+           SUM(income) OVER (ORDER BY income DESC, client_id ROWS UNBOUNDED PRECEDING) AS cum
+    FROM per_client
+)
+SELECT client_id, turnover, income, income / total AS share,
+       CASE WHEN cum - income < 0.8 * total THEN 'A'
+            WHEN cum - income < 0.95 * total THEN 'B' ELSE 'C' END AS abc,
+       income >= 0.1 * total AS is_key
+FROM ranked ORDER BY income DESC
+"""
+
+AGGREGATE_SQL = """
+SELECT client_id, department_id, manager_id, CAST(date_trunc('month', date) AS DATE) AS month,
+       SUM(revenue_kop)::BIGINT AS turnover, SUM(revenue_kop - cost_kop)::BIGINT AS income,
+       COUNT(*)::INTEGER AS lines
+FROM lines GROUP BY ALL
+"""
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def row(name: str, ours: float, baseline_name: str, baseline: float, unit: str = "s") -> None:
+    ratio = ours / baseline if baseline else float("nan")
+    print(f"  {name:<44} {ours:9.3f} {unit}   vs {baseline_name:<28} {baseline:9.3f} {unit}", end="")
+    print(f"   ratio {ratio:6.2f}x")
+
+
+def pandas_baseline(parquet: Path) -> Callable[[], object]:
+    import pandas as pd
+
+    frame = pd.read_parquet(parquet)
+    frame["date"] = pd.to_datetime(frame["date"])
+    start, stop = pd.Timestamp("2025-11-01"), pd.Timestamp("2026-11-01")
+
+    def run() -> object:
+        period = frame[(frame["date"] >= start) & (frame["date"] < stop)]
+        per_client = (
+            period.assign(income=period["revenue_kop"] - period["cost_kop"])
+            .groupby("client_id")
+            .agg(turnover=("revenue_kop", "sum"), income=("income", "sum"))
+        )
+        per_client = per_client.sort_values("income", ascending=False)
+        total = per_client["income"].sum()
+        per_client["share"] = per_client["income"] / total
+        per_client["cum"] = per_client["income"].cumsum()
+        return per_client
+
+    return run
+
+
+def load_sqlite_aggregate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    rows = con.execute(
+        "SELECT client_id, department_id, manager_id, CAST(month AS VARCHAR), turnover, income, lines "
+        "FROM ledger_monthly"
+    ).fetchall()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE IF EXISTS ledger_monthly")
+    db.execute(
+        "CREATE TABLE ledger_monthly (client_id INTEGER, department_id INTEGER, manager_id INTEGER, "
+        "month DATE, turnover BIGINT, income BIGINT, lines INTEGER)"
+    )
+    db.executemany("INSERT INTO ledger_monthly VALUES (?,?,?,?,?,?,?)", rows)
+    db.execute("CREATE INDEX ledger_monthly_month ON ledger_monthly(month)")
+    db.commit()
+    db.close()
+
+
+def postgres_connect(dbname: str = BENCH_DB):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    admin = psycopg.connect(PG_URL, autocommit=True)
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+    if not exists:
+        admin.execute(f"CREATE DATABASE {dbname}")
+    admin.close()
+    base = PG_URL.rsplit("/", 1)[0]
+    return psycopg.connect(f"{base}/{dbname}", autocommit=True)
+
+
+def load_postgres_aggregate(con: duckdb.DuckDBPyConnection, pg) -> None:  # type: ignore[no-untyped-def]
+    pg.execute("DROP TABLE IF EXISTS ledger_monthly")
+    pg.execute(
+        "CREATE TABLE ledger_monthly (client_id BIGINT, department_id BIGINT, manager_id BIGINT, "
+        "month DATE, turnover BIGINT, income BIGINT, lines INTEGER)"
+    )
+    rows = con.execute("SELECT * FROM ledger_monthly").fetchall()
+    with pg.cursor() as cur, cur.copy("COPY ledger_monthly FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row(r)
+    pg.execute("CREATE INDEX ON ledger_monthly(month)")
+    pg.execute("ANALYZE ledger_monthly")
+
+
+def memory_child(sqlite_path: str) -> None:
+    db = sqlite3.connect(sqlite_path)
+    KeyAccountAnalysis(AnalysisSettings(), *PERIOD).calculate_sqlite(db)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--lines", type=int, default=int(os.environ.get("KAM_BENCH_LINES", "1000000")))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="kam-bench-"))
+    print(f"kam benchmarks: {args.lines:,} ledger lines, 100,000 clients, median of {args.repeat} runs")
+    began = time.perf_counter()
+    parquet = write_parquet(generate(args.lines), work / "lines.parquet")
+    print(f"  (data generated in {time.perf_counter() - began:.1f} s)")
+
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{parquet}')")
+    aggregate_time = median_time(
+        lambda: con.execute(f"CREATE OR REPLACE TABLE ledger_monthly AS {AGGREGATE_SQL}"), 1
+    )
+    aggregate_rows = con.execute("SELECT COUNT(*) FROM ledger_monthly").fetchone()[0]  # type: ignore[index]
+    print(
+        f"  monthly aggregate: {aggregate_rows:,} rows from {args.lines:,} lines "
+        f"(built once per import, {aggregate_time:.2f} s in DuckDB)"
+    )
+
+    duck_baseline = median_time(lambda: con.execute(DUCKDB_BASELINE).fetchall(), args.repeat)
+    pandas_time = median_time(pandas_baseline(parquet), args.repeat)
+    analysis = KeyAccountAnalysis(AnalysisSettings(), *PERIOD)
+
+    print("\nanalysis (full key-account analysis: shares, ABC, XYZ, dept/manager levels, concentration)")
+    ours_duck = median_time(lambda: analysis.calculate_duckdb(con), args.repeat)
+    row("kam engine on DuckDB aggregate", ours_duck, "DuckDB query on raw lines", duck_baseline)
+    row("kam engine on DuckDB aggregate", ours_duck, "pandas groupby on raw lines", pandas_time)
+
+    sqlite_path = work / "bench.sqlite3"
+    load_sqlite_aggregate(con, sqlite_path)
+    db = sqlite3.connect(sqlite_path)
+    ours_sqlite = median_time(lambda: analysis.calculate_sqlite(db), args.repeat)
+    row("kam engine on SQLite aggregate", ours_sqlite, "DuckDB query on raw lines", duck_baseline)
+
+    if not args.skip_postgres:
+        pg = postgres_connect()
+        load_postgres_aggregate(con, pg)
+        ours_pg = median_time(lambda: analysis.calculate_postgres(pg), args.repeat)
+        row("kam engine on PostgreSQL aggregate", ours_pg, "DuckDB query on raw lines", duck_baseline)
+        pg.close()
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", str(sqlite_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_mib = int(out.stdout.strip().splitlines()[-1]) / 1024
+    print(f"\nmemory: peak RSS of the analysis process (SQLite): {peak_mib:.0f} MiB (target < 1024 MiB)")
+
+    if not args.skip_import:
+        try:
+            from import_bench import run_import_bench
+        except ImportError as error:
+            print(f"\nimport: skipped ({error})")
+        else:
+            run_import_bench(con, work, args.lines, args.repeat, skip_postgres=args.skip_postgres, row=row)
+
+
+if __name__ == "__main__":
+    main()
