@@ -179,6 +179,23 @@ def competitor_get_or_create(*, name: str) -> Competitor:
 
 
 @transaction.atomic
+def competitor_create(
+    *, name: str, website: str = "", strengths: str = "", weaknesses: str = ""
+) -> Competitor:
+    """A new entry in the registry; a name already there is refused (names are unique)."""
+    competitor = Competitor(
+        name=name.strip(), website=website.strip(), strengths=strengths, weaknesses=weaknesses
+    )
+    competitor.full_clean()
+    competitor.save()
+    return competitor
+
+
+def client_competitor_delete(*, presence: ClientCompetitor) -> None:
+    presence.delete()
+
+
+@transaction.atomic
 def client_competitor_save(
     *, client: Client, competitor: Competitor, presence: ClientCompetitor | None = None, **fields: Any
 ) -> ClientCompetitor:
