@@ -5,10 +5,12 @@ Permission is checked by the caller (page or API) through kam.access.policy; the
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from kam.access.models import Role, User
@@ -18,6 +20,7 @@ from .models import (
     ClientCompetitor,
     Competitor,
     FinancialIndicator,
+    RelationKind,
     Relationship,
     Stakeholder,
     Tag,
@@ -106,8 +109,10 @@ def client_set_tags(*, client: Client, tags: list[str]) -> None:
 
 @transaction.atomic
 def team_member_add(*, client: Client, user: User, role: str = "") -> TeamMember:
-    if user.role not in (Role.KAM, Role.HEAD):
-        raise ValidationError({"user": _("Only KAMs and heads can be on an account team.")})
+    if user.role not in (Role.KAM, Role.HEAD) or not user.is_active:
+        raise ValidationError({"user": _("Only active KAMs and heads can be on an account team.")})
+    if user.pk == client.owner_id:
+        raise ValidationError({"user": _("%(name)s is already this client's KAM.") % {"name": user}})
     member, _created = TeamMember.objects.update_or_create(client=client, user=user, defaults={"role": role})
     return member
 
@@ -146,7 +151,9 @@ def stakeholder_save(*, client: Client, stakeholder: Stakeholder | None = None, 
     return person
 
 
+@transaction.atomic
 def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+    """Removes the person and, with them, their lines on the relationship map."""
     stakeholder.delete()
 
 
@@ -160,10 +167,27 @@ def relationship_create(
         raise ValidationError(_("A person cannot be related to themself."))
     if Relationship.objects.filter(source=source, target=target, kind=kind).exists():
         raise ValidationError(_("This relationship is already on the map."))
+    if (
+        kind in SYMMETRIC_RELATIONS
+        and Relationship.objects.filter(source=target, target=source, kind=kind).exists()
+    ):
+        # "A allied with B" is "B allied with A": one line on the map, not two.
+        raise ValidationError(_("This relationship is already on the map."))
+    if (
+        kind == RelationKind.REPORTS_TO
+        and Relationship.objects.filter(source=target, target=source, kind=kind).exists()
+    ):
+        raise ValidationError(
+            _("%(target)s already reports to %(source)s: two people cannot report to each other.")
+            % {"target": target, "source": source}
+        )
     relation = Relationship(client=client, source=source, target=target, kind=kind)
     relation.full_clean()
     relation.save()
     return relation
+
+
+SYMMETRIC_RELATIONS = (RelationKind.ALLIED, RelationKind.RIVAL)
 
 
 def relationship_delete(*, relationship: Relationship) -> None:
@@ -199,14 +223,83 @@ def client_competitor_delete(*, presence: ClientCompetitor) -> None:
 def client_competitor_save(
     *, client: Client, competitor: Competitor, presence: ClientCompetitor | None = None, **fields: Any
 ) -> ClientCompetitor:
+    # Lock the client so two people adding shares at once cannot pass 100 % together.
+    Client.objects.select_for_update().filter(pk=client.pk).first()
     item = presence or ClientCompetitor(client=client)
+    if item.client_id != client.pk:
+        raise ValidationError(_("This record belongs to another client."))
+    others = ClientCompetitor.objects.filter(client=client).exclude(pk=item.pk)
+    if others.filter(competitor=competitor).exists():
+        raise ValidationError(
+            {
+                "competitor": _("%(name)s is already recorded at this client: change that row instead.")
+                % {"name": competitor}
+            }
+        )
     item.competitor = competitor
     for name in ("supplies", "estimated_share", "price_level"):
         if name in fields:
             setattr(item, name, fields[name])
     item.full_clean()
+    taken = others.aggregate(total=Sum("estimated_share"))["total"] or Decimal(0)
+    if taken + item.estimated_share > 100:
+        raise ValidationError(
+            {
+                "estimated_share": _(
+                    "Competitors' shares at this client would add up to %(total)s %%; "
+                    "the others already hold %(taken)s %%, so at most %(left)s %% is left."
+                )
+                % {
+                    "total": _plain(taken + item.estimated_share),
+                    "taken": _plain(taken),
+                    "left": _plain(max(Decimal(100) - taken, Decimal(0))),
+                }
+            }
+        )
     item.save()
     return item
+
+
+def _plain(number: Decimal) -> str:
+    """12.50 → 12.5, 40.00 → 40."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _refuse_taken_year(client: Client, year: int, indicator: FinancialIndicator | None = None) -> None:
+    taken = FinancialIndicator.objects.filter(client=client, year=year)
+    if indicator is not None:
+        taken = taken.exclude(pk=indicator.pk)
+    if taken.exists():
+        message = _("Figures for %(year)s are already recorded: change that row instead.") % {"year": year}
+        raise ValidationError({"year": message})
+
+
+@transaction.atomic
+def financial_indicator_create(*, client: Client, year: int, **fields: Any) -> FinancialIndicator:
+    """A new year of figures; a year already recorded is refused (use update or save)."""
+    _refuse_taken_year(client, year)
+    return financial_indicator_save(client=client, year=year, **fields)
+
+
+@transaction.atomic
+def financial_indicator_update(
+    *, indicator: FinancialIndicator, year: int, **fields: Any
+) -> FinancialIndicator:
+    """Change a recorded year, possibly moving it to another year that is still free."""
+    indicator = FinancialIndicator.objects.select_for_update().get(pk=indicator.pk)
+    _refuse_taken_year(indicator.client, year, indicator)
+    indicator.year = year
+    for name in ("revenue", "profit", "employees"):
+        if name in fields:
+            setattr(indicator, name, fields[name])
+    indicator.full_clean()
+    indicator.save()
+    return indicator
+
+
+def financial_indicator_delete(*, indicator: FinancialIndicator) -> None:
+    indicator.delete()
 
 
 @transaction.atomic
