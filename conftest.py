@@ -27,6 +27,7 @@ def login(client: HttpClient):
 @pytest.fixture(autouse=True)
 def _fast_test_settings(settings) -> None:
     settings.RATELIMIT_ENABLE = False
+    settings.KAM_TASKS_INLINE = True
     # PBKDF2 at production strength costs ~0.3 s a user; personas are made for every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "kam.clients",
     "kam.ledger",
     "kam.analytics",
+    "kam.planning",
+    "kam.activities",
+    "kam.orders",
+    "kam.receivables",
 ]
 
 MIDDLEWARE = [
@@ -154,3 +158,5 @@ LOGGING = {
 }
 
 KAM_PAGE_SIZE = int(os.environ.get("KAM_PAGE_SIZE", "50"))
+# Background work (imports, analysis runs) runs in a thread after commit; tests set this to run it inline.
+KAM_TASKS_INLINE = env_bool("KAM_TASKS_INLINE", False)

@@ -17,6 +17,10 @@ urlpatterns = [
     path("clients/", include("kam.clients.urls")),
     path("ledger/", include("kam.ledger.urls")),
     path("analysis/", include("kam.analytics.urls")),
+    path("plans/", include("kam.planning.urls")),
+    path("schedule/", include("kam.activities.urls")),
+    path("orders/", include("kam.orders.urls")),
+    path("receivables/", include("kam.receivables.urls")),
     path("api/", api.urls),
 ]
 

@@ -33,3 +33,10 @@ fi
 if ! command -v msgfmt >/dev/null 2>&1; then
   apt_install gettext
 fi
+# pdftotext reads generated PDFs back in tests; WeasyPrint needs pango and DejaVu for Cyrillic.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  apt_install poppler-utils
+fi
+if ! ldconfig -p | grep -q libpango-1.0; then
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+fi

@@ -15,4 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_users": policy.can(user, "access.manage_users"),
         "nav_can_analysis": policy.can(user, "analytics.view_report"),
         "nav_can_import": policy.can(user, "ledger.import_ledger"),
+        "nav_can_plans": policy.can(user, "planning.view_plans"),
+        "nav_can_schedule": policy.can(user, "activities.view_schedule"),
+        "nav_can_orders": policy.can(user, "orders.view_orders"),
+        "nav_can_receivables": policy.can(user, "receivables.view_receivables"),
     }
