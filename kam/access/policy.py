@@ -129,6 +129,28 @@ rules.add_perm("access.manage_deputies", is_director | is_head)
 rules.add_perm("access.manage_users", rules.is_staff)
 
 
+# Receivables (SPEC 3.6). Rules take a client, an object with `.client` (invoice, payment), or nothing.
+@rules.predicate
+def is_finance(user: User) -> bool:
+    return _business_user(user) and user.role == Role.FINANCE
+
+
+@rules.predicate
+def sees_receivables(user: User, obj: Any = None) -> bool:
+    if not _business_user(user) or user.role not in (Role.DIRECTOR, Role.HEAD, Role.KAM, Role.FINANCE):
+        return False
+    return obj is None or _sees_client(user, getattr(obj, "client", obj))
+
+
+rules.add_perm("receivables.view_receivables", sees_receivables)
+# Collection work (reminders, calls, promises to pay): whoever sees the client's receivables.
+rules.add_perm("receivables.add_collection_action", sees_receivables)
+rules.add_perm("receivables.record_payment", is_director | is_finance)
+rules.add_perm("receivables.add_credit_note", is_director | is_finance)
+rules.add_perm("receivables.import", is_director | is_finance)
+rules.add_perm("receivables.set_credit_limit", is_director | is_finance)
+
+
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
     """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""
     from kam.clients.models import Client

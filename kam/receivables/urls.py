@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "receivables"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.aging, name="aging"),
+    path("aging.xlsx", views.aging_export, name="aging_export"),
+]
