@@ -150,6 +150,57 @@ rules.add_perm("receivables.add_credit_note", is_director | is_finance)
 rules.add_perm("receivables.import", is_director | is_finance)
 rules.add_perm("receivables.set_credit_limit", is_director | is_finance)
 
+# Orders (SPEC 3.5). An order's rules take the order, or its client, or nothing (may the user do it at all).
+
+
+def _order_client(obj: Any) -> Any:
+    return getattr(obj, "client", obj)
+
+
+@rules.predicate
+def is_sales_support(user: User) -> bool:
+    return _business_user(user) and user.role == Role.SALES_SUPPORT
+
+
+@rules.predicate
+def sees_order(user: User, obj: Any = None) -> bool:
+    if not _business_user(user) or user.role not in (Role.DIRECTOR, Role.HEAD, Role.KAM, Role.SALES_SUPPORT):
+        return False
+    return obj is None or _sees_client(user, _order_client(obj))
+
+
+@rules.predicate
+def takes_orders_for(user: User, obj: Any = None) -> bool:
+    if obj is None:
+        return is_kam(user) or is_head(user)
+    client = _order_client(obj)
+    return bool(serves_client(user, client) or heads_clients_department(user, client))
+
+
+@rules.predicate
+def approves_for(user: User, obj: Any = None) -> bool:
+    if obj is None:
+        return is_director(user) or is_head(user)
+    return bool(is_director(user) or heads_clients_department(user, _order_client(obj)))
+
+
+@rules.predicate
+def sees_order_margins(user: User, obj: Any = None) -> bool:
+    if obj is None:
+        return is_director(user) or is_head(user) or is_kam(user)
+    return bool(can_see_sensitive(user, _order_client(obj)))
+
+
+rules.add_perm("orders.view_orders", sees_order)
+rules.add_perm("orders.take_order", takes_orders_for)
+rules.add_perm("orders.approve_discount", approves_for)
+rules.add_perm("orders.process", is_sales_support)
+# Cost prices and margins: never sales support (nor finance).
+rules.add_perm("orders.view_margins", sees_order_margins)
+rules.add_perm("orders.view_cost_prices", is_director | is_head | is_kam)
+rules.add_perm("orders.manage_products", is_director | is_head)
+rules.add_perm("orders.view_analysis", is_director | is_head | is_kam | is_sales_support)
+
 
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
     """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""

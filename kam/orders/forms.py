@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kam.clients.models import Client
+
+from .models import PRICE_COLUMNS, ActKind, Product, Reason
+
+COLUMN_CHOICES = [(n, str(n)) for n in range(1, PRICE_COLUMNS + 1)]
+
+
+class NewOrderForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    column = forms.TypedChoiceField(
+        label=_("Price-list column"),
+        choices=[("", _("the client's column")), *COLUMN_CHOICES],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: object, clients: QuerySet[Client], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+
+
+class OrderHeaderForm(forms.Form):
+    column = forms.TypedChoiceField(label=_("Price-list column"), choices=COLUMN_CHOICES, coerce=int)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LineForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(active=True))
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001")
+    )
+    discount = forms.DecimalField(
+        label=_("Discount, %"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal("99.99"),
+        initial=Decimal(0),
+        required=False,
+    )
+
+
+class PriceImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or Excel file"))
+
+
+REASON_CHOICES = [("", "—"), *Reason.choices]
+
+
+class ReturnForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ActForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActKind.choices)
+    note = forms.CharField(label=_("Note"), required=False)

@@ -1,0 +1,242 @@
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import Workbook
+
+from kam.orders import services
+from kam.orders.models import DiscountApproval, Order, OrderStatus, Product, ProductPrice
+
+from .test_order_flow import bring, draft
+
+S = OrderStatus
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_sees_the_orders_it_may(company, catalogue, fake_receivables, login):
+    mine = draft(company, catalogue)
+    bobs = draft(company, catalogue, client=company.bob_client, kam=company.bob)
+    expected = {
+        "alice": {mine.pk},
+        "bob": {bobs.pk},
+        "carol": set(),
+        "hannah": {mine.pk, bobs.pk},
+        "hugo": set(),
+        "diana": {mine.pk, bobs.pk},
+        "sam": {mine.pk, bobs.pk},
+    }
+    for user in (
+        company.alice,
+        company.bob,
+        company.carol,
+        company.hannah,
+        company.hugo,
+        company.diana,
+        company.sam,
+    ):
+        http = login(user)
+        response = http.get(reverse("orders:list"))
+        assert response.status_code == 200, user.username
+        assert {o.pk for o in response.context["page"]} == expected[user.username], user.username
+        for order in (mine, bobs):
+            status = http.get(reverse("orders:detail", args=[order.pk])).status_code
+            assert status == (200 if order.pk in expected[user.username] else 404), (user.username, order.pk)
+        http.logout()
+
+
+def test_finance_and_the_admin_have_no_orders_pages(company, login):
+    for user in (company.fiona, company.adam):
+        http = login(user)
+        assert http.get(reverse("orders:list")).status_code == 403
+        assert http.get(reverse("orders:create")).status_code == 403
+        http.logout()
+
+
+def test_the_order_list_takes_a_constant_number_of_queries(company, catalogue, fake_receivables, login):
+    http = login(company.hannah)
+    draft(company, catalogue)
+    with CaptureQueriesContext(connection) as one:
+        assert http.get(reverse("orders:list")).status_code == 200
+    for _ in range(5):
+        draft(company, catalogue)
+        draft(company, catalogue, client=company.bob_client, kam=company.bob)
+    with CaptureQueriesContext(connection) as many:
+        response = http.get(reverse("orders:list"))
+    assert len(response.context["page"]) == 11
+    assert len(many) == len(one)
+
+
+def test_a_kam_takes_an_order_through_the_pages(company, catalogue, fake_receivables, login):
+    http = login(company.alice)
+    response = http.post(
+        reverse("orders:create"), {"client": company.alice_client.pk, "column": "", "note": "urgent"}
+    )
+    order = Order.objects.get()
+    assert response.url == reverse("orders:detail", args=[order.pk])
+    http.post(
+        reverse("orders:line_add", args=[order.pk]),
+        {"product": catalogue.cement.pk, "quantity": "4", "discount": "5"},
+    )
+    page = http.get(reverse("orders:detail", args=[order.pk]))
+    assert "Largest order that fits" in page.content.decode()
+    http.post(reverse("orders:submit", args=[order.pk]))
+    order.refresh_from_db()
+    assert (order.status, order.total) == (S.AWAITING_APPROVAL, Decimal("1900.00"))
+
+
+def test_a_kam_cannot_order_for_another_kams_client(company, catalogue, login):
+    http = login(company.alice)
+    response = http.post(reverse("orders:create"), {"client": company.bob_client.pk})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert Order.objects.count() == 0
+
+
+def test_sales_support_cannot_change_a_draft_nor_approve(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.AWAITING_APPROVAL)
+    http = login(company.sam)
+    assert http.post(reverse("orders:decide", args=[order.pk]), {"decision": "approve"}).status_code == 403
+    other = draft(company, catalogue)
+    response = http.post(
+        reverse("orders:line_add", args=[other.pk]), {"product": catalogue.brick.pk, "quantity": "1"}
+    )
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == S.AWAITING_APPROVAL and other.lines.count() == 1
+    assert DiscountApproval.objects.get().decision == "pending"
+
+
+def test_a_kam_cannot_make_sales_supports_moves(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.SUBMITTED)
+    http = login(company.alice)
+    assert http.post(reverse("orders:move", args=[order.pk]), {"to": "entered"}).status_code == 403
+    order.refresh_from_db()
+    assert order.status == S.SUBMITTED
+
+
+def test_a_forbidden_move_is_explained_and_changes_nothing(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.SUBMITTED)
+    http = login(company.sam)
+    response = http.post(reverse("orders:move", args=[order.pk]), {"to": "delivered"}, follow=True)
+    assert "cannot become" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == S.SUBMITTED
+
+
+def test_sales_support_never_sees_cost_prices_or_margins(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.SUBMITTED)
+    http = login(company.sam)
+    page = http.get(reverse("orders:detail", args=[order.pk]))
+    assert page.context["show_margins"] is False
+    assert "Margin" not in page.content.decode() and "300.00" not in page.content.decode()
+    products = http.get(reverse("orders:products"))
+    assert "Cost price" not in products.content.decode()
+    http.logout()
+    http = login(company.alice)
+    page = http.get(reverse("orders:detail", args=[order.pk]))
+    assert "Margin" in page.content.decode()
+    assert "Cost price" in http.get(reverse("orders:products")).content.decode()
+
+
+def test_the_head_sees_the_approval_queue_of_the_department(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.AWAITING_APPROVAL)
+    http = login(company.hannah)
+    assert [a.order_id for a in http.get(reverse("orders:approvals")).context["page"]] == [order.pk]
+    http.post(reverse("orders:decide", args=[order.pk]), {"decision": "approve", "reason": "ok"})
+    order.refresh_from_db()
+    assert order.status == S.SUBMITTED
+    http.logout()
+    http = login(company.hugo)
+    assert list(http.get(reverse("orders:approvals")).context["page"]) == []
+    http.logout()
+    assert login(company.alice).get(reverse("orders:approvals")).status_code == 403
+
+
+def test_the_queue_is_for_sales_support(company, catalogue, fake_receivables, login):
+    order = bring(company, catalogue, S.SUBMITTED)
+    bring(company, catalogue, S.DRAFT)
+    http = login(company.sam)
+    assert [o.pk for o in http.get(reverse("orders:queue")).context["page"]] == [order.pk]
+    http.logout()
+    assert login(company.alice).get(reverse("orders:queue")).status_code == 403
+
+
+def _xlsx(rows) -> io.BytesIO:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "prices.xlsx"
+    return buffer
+
+
+def test_a_price_list_is_imported_from_excel(company, login):
+    http = login(company.hannah)
+    upload = _xlsx(
+        [
+            ["Код", "Наименование", "Ед.", "Себестоимость", "Базовая", "Цена 2"],
+            ["A1", "Gypsum", "bag", 100, 150, "140,50"],
+        ]
+    )
+    response = http.post(reverse("orders:price_import"), {"file": upload})
+    assert response.status_code == 302
+    product = Product.objects.get(code="A1")
+    assert product.cost_price == Decimal("100.00")
+    assert dict(product.prices.values_list("column", "price")) == {1: Decimal("150.00"), 2: Decimal("140.50")}
+
+
+def test_a_bad_price_list_changes_nothing_and_names_every_error(company, catalogue, login):
+    http = login(company.hannah)
+    csv = "code;name;base;column 2\nCEM-500;Cement;510;abc\nNEW-1;;10;9\n;x;1;1\n".encode("cp1251")
+    upload = io.BytesIO(csv)
+    upload.name = "prices.csv"
+    response = http.post(reverse("orders:price_import"), {"file": upload})
+    errors = response.context["result"].errors
+    assert (2, "column 2", "'abc' is not a number") in errors
+    assert any(row == 4 for row, _c, _m in errors)
+    assert ProductPrice.objects.get(product=catalogue.cement, column=1).price == Decimal("500.00")
+    assert not Product.objects.filter(code="NEW-1").exists()
+
+
+def test_only_heads_and_the_director_import_prices(company, login):
+    for user in (company.alice, company.sam):
+        http = login(user)
+        upload = io.BytesIO(b"code;name;base\nX;y;1\n")
+        upload.name = "p.csv"
+        assert http.post(reverse("orders:price_import"), {"file": upload}).status_code == 403
+        http.logout()
+    assert not Product.objects.exists()
+
+
+def test_returns_and_refusals_are_analysed_by_reason_product_client_and_kam(
+    company, catalogue, fake_receivables, login
+):
+    delivered = bring(company, catalogue, S.DELIVERED)
+    line = delivered.lines.get()
+    services.order_return_create(
+        order_id=delivered.pk, actor=company.sam, quantities={line.pk: "2"}, reason="quality"
+    )
+    refused = bring(company, catalogue, S.SUBMITTED)
+    services.order_move(order_id=refused.pk, to=S.REFUSED, actor=company.sam, reason="price")
+    bobs = draft(company, catalogue, client=company.bob_client, kam=company.bob)
+    services.order_submit(order_id=bobs.pk, actor=company.bob)
+    services.order_move(order_id=bobs.pk, to=S.REFUSED, actor=company.sam, reason="price")
+    http = login(company.hannah)
+    rows = {r.label: r for r in http.get(reverse("orders:analysis"), {"by": "reason"}).context["rows"]}
+    assert (rows["Quality"].returns, rows["Quality"].returned_amount) == (1, Decimal("1000.00"))
+    assert (rows["Price"].refusals, rows["Price"].refused_amount) == (2, Decimal("10000.00"))
+    by_kam = {r.label: r for r in http.get(reverse("orders:analysis"), {"by": "kam"}).context["rows"]}
+    assert by_kam["Alice Test"].refusals == 1 and by_kam["Bob Test"].refusals == 1
+    by_product = http.get(reverse("orders:analysis"), {"by": "product"}).context["rows"]
+    assert [(r.returns, r.refusals) for r in by_product] == [(1, 2)]
+    http.logout()
+    alice = login(company.alice)
+    by_client = alice.get(reverse("orders:analysis"), {"by": "client"}).context["rows"]
+    assert [r.label for r in by_client] == ["Romashka"]  # bob's client stays hidden
+    export = alice.get(reverse("orders:analysis_export", args=["xlsx"]), {"by": "client"})
+    assert export.status_code == 200
