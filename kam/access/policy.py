@@ -129,6 +129,29 @@ rules.add_perm("access.manage_deputies", is_director | is_head)
 rules.add_perm("access.manage_users", rules.is_staff)
 
 
+@rules.predicate
+def heads_target_department(user: User, target: Any) -> bool:
+    """A head on a KAM (User) or a department of their own; without an object: any head."""
+    if not is_head(user) or user.department_id is None:
+        return False
+    if target is None:
+        return True
+    department_id = target.department_id if isinstance(target, User) else getattr(target, "pk", None)
+    return department_id == user.department_id
+
+
+@rules.predicate
+def is_target_kam_themself(user: User, target: Any) -> bool:
+    return is_kam(user) and (target is None or (isinstance(target, User) and target.pk == user.pk))
+
+
+# Plans and variable pay: a KAM sees their own, a head their department's, the director everyone's.
+rules.add_perm("planning.view_plans", is_director | is_head | is_kam)
+rules.add_perm("planning.set_plans", is_director | heads_target_department)
+rules.add_perm("planning.view_statement", is_director | heads_target_department | is_target_kam_themself)
+rules.add_perm("planning.change_commission_rules", is_director)
+
+
 # Receivables (SPEC 3.6). Rules take a client, an object with `.client` (invoice, payment), or nothing.
 @rules.predicate
 def is_finance(user: User) -> bool:

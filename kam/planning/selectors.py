@@ -1,0 +1,356 @@
+"""Reads for plans and statements. Every entry point takes the user and asks kam.access.policy.
+
+Fulfilment comes from the ledger's monthly aggregate (plan periods are whole months), in one grouped
+query per page, never a Python loop over ledger rows:
+
+* sales volume   = Σ turnover (revenue) of the KAM's ledger rows in the period;
+* active clients = distinct clients with a positive month of purchases in the period;
+* new clients    = of those, clients with no positive month before the period (first purchase ever).
+
+Forecast to the period end at the current pace = actual × days in period / days elapsed (today included),
+rounded to the kopeck half-up; equal to the actual once the period is over, none before it starts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from kam.access import policy
+from kam.access.models import Department, Role, User
+from kam.core.money import from_kopecks
+from kam.ledger.models import LedgerMonthly, SalesLine
+
+from . import commission
+from .models import CommissionBase, CommissionRules, DepartmentPlan, Plan
+from .periods import Period
+
+
+@dataclass
+class Actuals:
+    sales_volume: Decimal = Decimal("0.00")
+    active_clients: int = 0
+    new_clients: int = 0
+
+
+def ledger_actuals(period: Period, *, by: str, ids: list[int]) -> dict[int, Actuals]:
+    """Actuals per manager (by="manager") or department (by="department") id, in one query."""
+    if not ids:
+        return {}
+    earlier = LedgerMonthly.objects.filter(client=OuterRef("client"), month__lt=period.start, turnover__gt=0)
+    rows = (
+        LedgerMonthly.objects.filter(**{f"{by}_id__in": ids}, month__gte=period.start, month__lt=period.end)
+        .values(f"{by}_id")
+        .annotate(
+            sales=Coalesce(Sum("turnover"), 0),
+            active=Count("client", distinct=True, filter=Q(turnover__gt=0)),
+            new=Count("client", distinct=True, filter=Q(turnover__gt=0) & ~Exists(earlier)),  # type: ignore[arg-type]
+        )
+        .order_by()
+    )
+    return {r[f"{by}_id"]: Actuals(from_kopecks(r["sales"]), r["active"], r["new"]) for r in rows}
+
+
+def forecast(actual: Decimal, period: Period, today: date) -> Decimal | None:
+    elapsed = period.days_elapsed(today)
+    if elapsed == 0:
+        return None
+    return commission.to_kopeck(actual * period.days / elapsed)
+
+
+def share(actual: Decimal | int | None, plan: Decimal | int | None) -> Decimal | None:
+    """Fulfilment as a fraction (1 = 100 %), None without a positive plan."""
+    if actual is None or plan is None or plan <= 0:
+        return None
+    return Decimal(actual) / Decimal(plan)
+
+
+@dataclass
+class Row:
+    """One KAM's or department's plan against the ledger."""
+
+    name: str
+    plan_sales: Decimal | None
+    plan_active: int | None
+    plan_new: int | None
+    actual: Actuals
+    forecast: Decimal | None
+    kam: User | None = None
+    department: Department | None = None
+    plan: Plan | None = None
+    own: DepartmentPlan | None = None
+    rank: int | None = None
+    of: int = 0
+    sums: set[str] = field(default_factory=set)  # department figures taken as the sum of KAM plans
+
+    @property
+    def sales_share(self) -> Decimal | None:
+        return share(self.actual.sales_volume, self.plan_sales)
+
+    @property
+    def active_share(self) -> Decimal | None:
+        return share(self.actual.active_clients, self.plan_active)
+
+    @property
+    def new_share(self) -> Decimal | None:
+        return share(self.actual.new_clients, self.plan_new)
+
+    @property
+    def forecast_share(self) -> Decimal | None:
+        return share(self.forecast, self.plan_sales)
+
+    @property
+    def bar_pct(self) -> int:
+        s = self.sales_share
+        return 0 if s is None else int(min(s, Decimal(1)) * 100)
+
+    @property
+    def behind_pace(self) -> bool:
+        s = self.forecast_share
+        return s is not None and s < 1
+
+
+def kams_for(user: User) -> list[User]:
+    """The KAMs whose plans `user` may see: the director all, a head their department's, a KAM themself."""
+    if not policy.can(user, "planning.view_plans"):
+        return []
+    qs = User.objects.filter(role=Role.KAM, is_active=True).select_related("department")
+    if user.role == Role.HEAD:
+        if user.department_id is None:
+            return []
+        qs = qs.filter(department_id=user.department_id)
+    elif user.role == Role.KAM:
+        qs = qs.filter(pk=user.pk)
+    elif user.role != Role.DIRECTOR:
+        return []
+    return list(qs.order_by("last_name", "first_name", "username"))
+
+
+def _rank(rows: list[Row]) -> None:
+    ranked = [r for r in rows if r.sales_share is not None]
+    ranked.sort(key=lambda r: (-(r.sales_share or 0), -r.actual.sales_volume, r.name))
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+        row.of = len(ranked)
+
+
+def kam_rows(user: User, period: Period, today: date | None = None) -> list[Row]:
+    """Plan rows for the KAMs `user` sees, ranked by sales-plan fulfilment (unplanned KAMs last).
+
+    A KAM's rank is taken among their department's KAMs, though only their own row is returned.
+    """
+    today = today or timezone.localdate()
+    visible = kams_for(user)
+    if user.role == Role.KAM and visible:
+        kams = (
+            list(
+                User.objects.filter(role=Role.KAM, is_active=True, department_id=user.department_id)
+                .select_related("department")
+                .order_by("last_name", "first_name", "username")
+            )
+            if user.department_id
+            else visible
+        )
+    else:
+        kams = visible
+    ids = [k.pk for k in kams]
+    plans = {
+        p.kam_id: p
+        for p in Plan.objects.filter(kam_id__in=ids, period_kind=period.kind, period_start=period.start)
+    }
+    actuals = ledger_actuals(period, by="manager", ids=ids)
+    rows = []
+    for kam in kams:
+        plan = plans.get(kam.pk)
+        actual = actuals.get(kam.pk, Actuals())
+        rows.append(
+            Row(
+                name=str(kam),
+                kam=kam,
+                plan=plan,
+                plan_sales=plan.sales_volume if plan else None,
+                plan_active=plan.active_clients if plan else None,
+                plan_new=plan.new_clients if plan else None,
+                actual=actual,
+                forecast=forecast(actual.sales_volume, period, today),
+            )
+        )
+    _rank(rows)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.name))
+    if user.role == Role.KAM:
+        rows = [r for r in rows if r.kam is not None and r.kam.pk == user.pk]
+    return rows
+
+
+def department_rows(
+    user: User, period: Period, kam_plan_rows: list[Row], today: date | None = None
+) -> list[Row]:
+    """The department plans `user` sees (none for a KAM): own figures, else the sum of its KAMs' plans."""
+    today = today or timezone.localdate()
+    if user.role == Role.DIRECTOR:
+        departments = list(Department.objects.filter(members__role=Role.KAM).distinct().order_by("name"))
+    elif user.role == Role.HEAD and user.department_id:
+        departments = list(Department.objects.filter(pk=user.department_id))
+    else:
+        return []
+    ids = [d.pk for d in departments]
+    own = {
+        p.department_id: p
+        for p in DepartmentPlan.objects.filter(
+            department_id__in=ids, period_kind=period.kind, period_start=period.start
+        )
+    }
+    actuals = ledger_actuals(period, by="department", ids=ids)
+    sums: dict[int, dict[str, Decimal | int | None]] = defaultdict(dict)
+    for row in kam_plan_rows:
+        if row.kam is None or row.plan is None:
+            continue
+        totals = sums[row.kam.department_id or 0]
+        for name in ("sales_volume", "active_clients", "new_clients"):
+            totals[name] = (totals.get(name) or 0) + getattr(row.plan, name)
+    rows = []
+    for department in departments:
+        plan = own.get(department.pk)
+        figures: dict[str, Decimal | int | None] = {}
+        summed: set[str] = set()
+        for name in ("sales_volume", "active_clients", "new_clients"):
+            value = getattr(plan, name) if plan else None
+            if value is None:
+                value = sums[department.pk].get(name)
+                summed.add(name)
+            figures[name] = value
+        actual = actuals.get(department.pk, Actuals())
+        rows.append(
+            Row(
+                name=str(department),
+                department=department,
+                own=plan,
+                plan_sales=figures["sales_volume"],  # type: ignore[arg-type]
+                plan_active=figures["active_clients"],  # type: ignore[arg-type]
+                plan_new=figures["new_clients"],  # type: ignore[arg-type]
+                actual=actual,
+                forecast=forecast(actual.sales_volume, period, today),
+                sums=summed,
+            )
+        )
+    return rows
+
+
+def plan_history(user: User, plan: Plan) -> list:
+    if not policy.can(user, "planning.view_statement", plan.kam):
+        return []
+    return list(plan.changes.select_related("changed_by"))
+
+
+# --- Variable pay -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Deal:
+    date: date
+    client_id: int
+    client_name: str
+    lines: int
+    amount: Decimal
+    margin: Decimal
+    base: Decimal
+    tier_from: Decimal
+    rate: Decimal
+    commission: Decimal
+
+
+@dataclass
+class Statement:
+    kam: User
+    month: Period
+    base_kind: str
+    deals: list[Deal]
+    subtotal: Decimal
+    plan: Plan | None
+    actual_sales: Decimal
+    fulfilment: Decimal | None
+    factor_from: Decimal | None
+    factor: Decimal
+    total: Decimal
+    tiers: list[tuple[Decimal, Decimal]]
+    factors: list[tuple[Decimal, Decimal]]
+
+    @property
+    def adjustment(self) -> Decimal:
+        return self.total - self.subtotal
+
+    @property
+    def base_label(self) -> str:
+        return str(CommissionBase(self.base_kind).label)
+
+
+def get_kam_for_statement(user: User, kam_id: int) -> User:
+    """The KAM, if `user` may see their statement; otherwise 404 so ids don't leak."""
+    kam = User.objects.select_related("department").filter(pk=kam_id, role=Role.KAM).first()
+    if kam is None or not policy.can(user, "planning.view_statement", kam):
+        raise Http404("No such statement")
+    return kam
+
+
+def statement(user: User, kam: User, month: Period) -> Statement:
+    """The month's commission statement of `kam` (a deal = the KAM's sales to one client on one date)."""
+    if month.kind != "month":
+        raise ValueError("a statement is monthly")
+    if not policy.can(user, "planning.view_statement", kam):
+        raise Http404("No such statement")
+    rules = CommissionRules.current()
+    tiers = [(t.min_amount, t.rate) for t in rules.tiers.all()]
+    factors = [(f.from_pct, f.factor) for f in rules.factors.all()]
+    grouped = (
+        SalesLine.objects.filter(manager_id=kam.pk, date__gte=month.start, date__lt=month.end)
+        .values("date", "client_id", "client__short_name", "client__legal_name")
+        .annotate(amount=Sum("revenue"), cost=Sum("cost"), lines=Count("id"))
+        .order_by("date", "client__short_name", "client_id")
+    )
+    deals = []
+    for g in grouped:
+        amount = Decimal(g["amount"]).quantize(Decimal("0.01"))
+        margin = (amount - Decimal(g["cost"])).quantize(Decimal("0.01"))
+        base = margin if rules.base == CommissionBase.MARGIN else amount
+        tier_from, rate = commission.pick_tier(amount, tiers)
+        deals.append(
+            Deal(
+                date=g["date"],
+                client_id=g["client_id"],
+                client_name=g["client__short_name"] or g["client__legal_name"],
+                lines=g["lines"],
+                amount=amount,
+                margin=margin,
+                base=base,
+                tier_from=tier_from,
+                rate=rate,
+                commission=commission.deal_commission(base, rate),
+            )
+        )
+    subtotal = sum((d.commission for d in deals), Decimal("0.00"))
+    plan = Plan.objects.filter(kam=kam, period_kind="month", period_start=month.start).first()
+    actual = ledger_actuals(month, by="manager", ids=[kam.pk]).get(kam.pk, Actuals()).sales_volume
+    plan_sales = plan.sales_volume if plan else None
+    factor_from, factor = commission.pick_factor(actual, plan_sales, factors)
+    return Statement(
+        kam=kam,
+        month=month,
+        base_kind=rules.base,
+        deals=deals,
+        subtotal=subtotal,
+        plan=plan,
+        actual_sales=actual,
+        fulfilment=share(actual, plan_sales),
+        factor_from=factor_from,
+        factor=factor,
+        total=commission.total_with_factor(subtotal, factor),
+        tiers=sorted(tiers, reverse=True),
+        factors=sorted(factors, reverse=True),
+    )
