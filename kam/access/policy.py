@@ -225,6 +225,53 @@ rules.add_perm("orders.manage_products", is_director | is_head)
 rules.add_perm("orders.view_analysis", is_director | is_head | is_kam | is_sales_support)
 
 
+@rules.predicate
+def owns_or_joins_activity(user: User, activity: Any) -> bool:
+    if activity is None or not _business_user(user):
+        return False
+    return activity.owner_id == user.pk or activity.participants.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def sees_activity_client(user: User, activity: Any) -> bool:
+    return activity is not None and bool(can_view_dossier(user, activity.client))
+
+
+@rules.predicate
+def heads_activity_department(user: User, activity: Any) -> bool:
+    if activity is None or not is_head(user) or user.department_id is None:
+        return False
+    return user.department_id in (activity.owner.department_id, activity.client.department_id)
+
+
+@rules.predicate
+def schedule_of_own_or_department(user: User, kam: Any) -> bool:
+    """A KAM's schedule (a User): the KAM themself, their department's head, the director."""
+    if not isinstance(kam, User) or not _business_user(user):
+        return False
+    if user.pk == kam.pk and user.role in (Role.KAM, Role.HEAD, Role.DIRECTOR):
+        return True
+    return bool(is_director(user)) or (
+        bool(is_head(user)) and user.department_id is not None and kam.department_id == user.department_id
+    )
+
+
+# Activities and the schedule (kam.activities): an activity is seen by its KAM and participants, by anyone
+# who sees its client's dossier, by the heads of the department and by the director.
+rules.add_perm("activities.view_schedule", is_director | is_head | is_kam)
+rules.add_perm("activities.view_kam_schedule", schedule_of_own_or_department)
+rules.add_perm(
+    "activities.view_activity",
+    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
+)
+rules.add_perm(
+    "activities.change_activity",
+    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
+)
+rules.add_perm("activities.plan_activity", can_change_client)
+rules.add_perm("activities.add_feedback", can_change_client)
+
+
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
     """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""
     from kam.clients.models import Client
