@@ -220,3 +220,21 @@ def test_only_the_director_changes_commission_rules(company, login):
     response = http.post(url, bad)
     assert response.status_code == 200 and b"starting at 0" in response.content
     assert rules.tiers.count() == 2
+
+
+def test_the_today_page_shows_the_month_plan_by_role(company, login):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    month = Period.containing("month", today)
+    services.plan_set(
+        actor=company.diana, kam=company.alice, period=month, sales_volume=Decimal("1000"), active_clients=1,
+        new_clients=0,
+    )  # fmt: skip
+    Ledger().sale(company.alice_client, company.alice, today, "250.00").save()
+    page = login(company.alice).get(reverse("home")).content.decode()
+    assert 'id="plan-widget"' in page and "25.0" in page
+    page = login(company.hannah).get(reverse("home")).content.decode()
+    assert 'id="plan-widget"' in page and "Sales North" in page
+    page = login(company.sam).get(reverse("home")).content.decode()
+    assert 'id="plan-widget"' not in page
