@@ -127,6 +127,9 @@ rules.add_perm("clients.add_competitor", is_director | is_head | is_kam)
 rules.add_perm("access.view_audit", is_director)
 rules.add_perm("access.manage_deputies", is_director | is_head)
 rules.add_perm("access.manage_users", rules.is_staff)
+# Sales ledger: the director and heads import it; cost and margin of a client's lines are sensitive.
+rules.add_perm("ledger.import_ledger", is_director | is_head)
+rules.add_perm("ledger.view_margins", can_see_sensitive)
 
 
 @rules.predicate
