@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kam.access import policy
 from kam.access.models import User
@@ -23,6 +24,19 @@ def keyness_of(client_id: int) -> dict[str, Any]:
     row = SnapshotClient.objects.filter(snapshot=snapshot, client_id=client_id).first() if snapshot else None
     tier = "none" if row is None else "key" if row.is_key_any else row.abc or "C"
     return {"snapshot": snapshot, "row": row, "tier": tier, "every_days": conf.visit_every_days()[tier]}
+
+
+# What the brief expects other modules to contribute; until a module registers a section whose name
+# contains the key, the brief says that this part is not recorded in kam yet.
+EXPECTED_SECTIONS = [
+    ("order", _("Open orders")),
+    ("receivable", _("Overdue debt")),
+    ("contract", _("Contract obligations due")),
+]
+
+
+def missing_sections(names: list[str]) -> list[Any]:
+    return [title for key, title in EXPECTED_SECTIONS if not any(key in name for name in names)]
 
 
 def brief_context(user: User, activity: Activity) -> dict[str, Any]:
@@ -45,6 +59,7 @@ def brief_context(user: User, activity: Activity) -> dict[str, Any]:
         "competitors": presences,
         "competitors_share": sum((p.estimated_share for p in presences), 0),
         "sections": middle,
+        "missing_sections": missing_sections([str(sec.get("name", "")) for sec in sections]),
         "claims_sections": claims,
         "interactions": selectors.last_interactions(user, client, exclude=activity.pk),
         "checklist": [(key, label, bool(checklist.get(key))) for key, label in CHECKLIST],

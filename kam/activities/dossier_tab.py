@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from kam.access import policy
-from kam.access.models import User
+from kam.access.models import Role, User
 from kam.clients.models import Client
 
 from . import selectors
@@ -37,4 +38,18 @@ def feedback_context(request: HttpRequest, client: Client) -> dict[str, Any]:
         "trend_polyline": " ".join(f"{x},{y}" for x, y, _m in points),
         "can_add_feedback": policy.can(user, "activities.add_feedback", client),
         "feedback_form": FeedbackForm(),
+    }
+
+
+def today_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
+    """The home page: today's activities of the user, with the "started" button close at hand."""
+    if not policy.can(user, "activities.view_schedule"):
+        return None
+    today = timezone.localdate()
+    return {
+        "template": "activities/_today_widget.html",
+        "activities": selectors.schedule_of(user, user, today, 1),
+        "due_count": len(selectors.clients_due_for_visit(user, user, limit=100))
+        if user.role == Role.KAM
+        else None,
     }

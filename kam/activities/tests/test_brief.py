@@ -129,3 +129,12 @@ def test_a_participant_without_the_dossier_right_cannot_open_the_brief(company, 
     browser = login(company.sam)
     assert browser.get(reverse("activities:detail", args=[activity.pk])).status_code == 200
     assert browser.get(reverse("activities:brief", args=[activity.pk])).status_code == 404
+
+
+def test_parts_no_module_provides_yet_say_so(company, login, romashka, monkeypatch):
+    monkeypatch.setattr(briefs, "_BUILDERS", [])
+    activity = plan(company.alice, romashka)
+    body = login(company.alice).get(reverse("activities:brief", args=[activity.pk])).content.decode()
+    for title in ("Open orders", "Overdue debt", "Contract obligations due"):
+        assert f"<h2>{title}</h2>" in body
+    assert body.count("Not recorded in kam yet.") == 3

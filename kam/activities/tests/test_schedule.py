@@ -391,3 +391,10 @@ def test_the_activities_tab_lists_the_clients_activities(company, login):
         reverse("clients:dossier_tab", args=[company.alice_client.pk, "activities"])
     )
     assert response.status_code == 200 and "Present the new catalogue" in response.content.decode()
+
+
+def test_the_home_page_shows_todays_schedule(company, login):
+    plan(company.alice, company.alice_client, start=at(0, 0, 1))
+    body = login(company.alice).get(reverse("home")).content.decode()
+    assert 'id="today-activities"' in body and "Romashka" in body
+    assert 'id="today-activities"' not in login(company.sam).get(reverse("home")).content.decode()
