@@ -110,6 +110,9 @@ def _mount() -> None:
     api.add_router("/", access_router)
     api.add_router("/clients", clients_router)
     api.add_router("/competitors", competitors_router)
+    from kam.receivables.api import router as receivables_router
+
+    api.add_router("/receivables", receivables_router)
 
 
 _mount()
