@@ -22,7 +22,7 @@ from kam.core.forms import add_service_errors
 from . import conf, ical, selectors, services
 from .brief import brief_context
 from .forms import ActivityForm, ActualStartForm, ChecklistForm, CompleteForm, FeedbackForm, WeeklyPlanForm
-from .models import Activity, Kind, Status
+from .models import Activity, Kind
 
 
 def _user(request: HttpRequest) -> User:
@@ -74,7 +74,6 @@ def week(request: HttpRequest) -> HttpResponse:
     monday = services.week_monday(_day_param(request))
     activities = selectors.schedule_of(user, kam, monday, 7)
     plan, fulfilment = selectors.weekly_fulfilment(kam, monday)
-    hours = sorted({timezone.localtime(a.planned_start).hour for a in activities})
     context = {
         **_frame(request, kam),
         "monday": monday,
@@ -83,7 +82,6 @@ def week(request: HttpRequest) -> HttpResponse:
         "prev": monday - timedelta(days=7),
         "next": monday + timedelta(days=7),
         "days": selectors.week_days(activities, monday),
-        "hours": hours,
         "plan": plan,
         "fulfilment": fulfilment,
         "plan_form": WeeklyPlanForm(
@@ -451,6 +449,3 @@ def feedback_add(request: HttpRequest, client_id: int) -> HttpResponse:
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{label}: {' '.join(problem.messages)}")
     return redirect("clients:dossier_tab", client.pk, "feedback")
-
-
-STATUS_CHOICES = Status.choices

@@ -138,3 +138,12 @@ def test_parts_no_module_provides_yet_say_so(company, login, romashka, monkeypat
     for title in ("Open orders", "Overdue debt", "Contract obligations due"):
         assert f"<h2>{title}</h2>" in body
     assert body.count("Not recorded in kam yet.") == 3
+
+
+def test_the_brief_shows_keyness_from_the_latest_analysis(company, login, romashka):
+    from .test_schedule import analysed
+
+    analysed([(romashka, "A", True)])
+    activity = plan(company.alice, romashka)
+    body = login(company.alice).get(reverse("activities:brief", args=[activity.pk])).content.decode()
+    assert "ABC A" in body and "visit every 14 days" in body and 'class="flag key"' in body

@@ -398,3 +398,36 @@ def test_the_home_page_shows_todays_schedule(company, login):
     body = login(company.alice).get(reverse("home")).content.decode()
     assert 'id="today-activities"' in body and "Romashka" in body
     assert 'id="today-activities"' not in login(company.sam).get(reverse("home")).content.decode()
+
+
+def analysed(rows):
+    """A finished analysis with the given (client, abc, is_key_any) rows."""
+    from kam.analytics.models import Snapshot, SnapshotClient, SnapshotStatus
+
+    snapshot = Snapshot.objects.create(status=SnapshotStatus.DONE)
+    for rank, (client, abc, key) in enumerate(rows, start=1):
+        SnapshotClient.objects.create(
+            snapshot=snapshot,
+            client=client,
+            rank=rank,
+            turnover=0,
+            income=0,
+            basis=0,
+            abc=abc,
+            xyz="X",
+            is_key_any=key,
+        )
+    return snapshot
+
+
+@pytest.mark.parametrize(
+    "abc,key,days", [("A", False, 14), ("B", True, 14), ("B", False, 30), ("C", False, 91)]
+)
+def test_the_visit_interval_follows_the_latest_analysis(company, abc, key, days):
+    analysed([(company.alice_client, abc, key)])
+    visit = plan(company.alice, company.alice_client, start=at(-(days - 1)))
+    services.activity_complete(user=company.alice, activity=visit, outcome="ok")
+    assert selectors.clients_due_for_visit(company.alice, company.alice) == []  # not due yet
+    Activity.objects.filter(pk=visit.pk).update(planned_start=at(-days - 1), planned_end=at(-days - 1, 11))
+    (due,) = selectors.clients_due_for_visit(company.alice, company.alice)
+    assert due.every_days == days and due.tier == ("key" if key else abc)
