@@ -226,6 +226,7 @@ rules.add_perm("orders.view_margins", sees_order_margins)
 rules.add_perm("orders.view_cost_prices", is_director | is_head | is_kam)
 rules.add_perm("orders.manage_products", is_director | is_head)
 rules.add_perm("orders.view_analysis", is_director | is_head | is_kam | is_sales_support)
+rules.add_perm("orders.change_settings", is_director)
 
 
 @rules.predicate

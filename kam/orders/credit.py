@@ -35,3 +35,24 @@ def invoice_for_order(*, order_id: int, client: Any, amount: Decimal, issued_on:
     return services.invoice_create_for_order(
         order_id=order_id, client=client, amount=amount, issued_on=issued_on, actor=actor
     )
+
+
+def credit_note_for_return(
+    *, order_id: int, client: Any, amount: Decimal, issued_on: date, reason: str, actor: Any
+) -> Any:
+    """Goods came back: credit the order's invoice, or the client's account when it is paid already."""
+    from kam.receivables import selectors, services
+    from kam.receivables.models import Invoice
+
+    invoice = Invoice.objects.filter(order_id=order_id).first()
+    if invoice is not None:
+        open_amount = (
+            selectors.with_open_amount(Invoice.objects.filter(pk=invoice.pk))
+            .values_list("open_amount", flat=True)
+            .first()
+        )
+        if open_amount is None or open_amount < amount:
+            invoice = None
+    return services.credit_note_create(
+        client=client, amount=amount, issued_on=issued_on, reason=reason, actor=actor, invoice=invoice
+    )

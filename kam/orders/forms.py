@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.clients.models import Client
 
-from .models import PRICE_COLUMNS, ActKind, Product, Reason
+from .models import PRICE_COLUMNS, ActKind, OrderSettings, Product, Reason
 
 COLUMN_CHOICES = [(n, str(n)) for n in range(1, PRICE_COLUMNS + 1)]
 
@@ -63,3 +63,9 @@ class ReturnForm(forms.Form):
 class ActForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActKind.choices)
     note = forms.CharField(label=_("Note"), required=False)
+
+
+class OrderSettingsForm(forms.ModelForm):
+    class Meta:
+        model = OrderSettings
+        fields = ["kam_max_discount", "overdue_tolerance_amount", "overdue_tolerance_days", "overdue_action"]

@@ -609,6 +609,16 @@ def order_return_create(
             )
         )
     _ledger_write(order, rows, day)
+    returned = sum((line.amount for line in ret.lines.all()), start=Decimal(0))
+    credit.credit_note_for_return(
+        order_id=order.pk,
+        client=order.client,
+        amount=returned,
+        issued_on=day,
+        reason=_("Return %(n)s of order #%(order)s: %(reason)s")
+        % {"n": number, "order": order.pk, "reason": text},
+        actor=actor,
+    )
     return ret
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,12 +6,15 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_create, name="create"),
+    re_path(r"^export\.(?P<fmt>xlsx|csv)$", views.order_export, name="export"),
+    re_path(r"^products/export\.(?P<fmt>xlsx|csv)$", views.product_export, name="product_export"),
+    path("settings/", views.order_settings, name="settings"),
     path("queue/", views.queue, name="queue"),
     path("approvals/", views.approvals, name="approvals"),
     path("products/", views.products, name="products"),
     path("products/import/", views.price_import, name="price_import"),
     path("analysis/", views.analysis, name="analysis"),
-    path("analysis/export.<str:fmt>", views.analysis, name="analysis_export"),
+    re_path(r"^analysis/export\.(?P<fmt>xlsx|csv)$", views.analysis, name="analysis_export"),
     path("<int:order_id>/", views.order_detail, name="detail"),
     path("<int:order_id>/update/", views.order_update, name="update"),
     path("<int:order_id>/lines/", views.line_add, name="line_add"),

@@ -24,8 +24,16 @@ from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
 from . import selectors, services
-from .forms import ActForm, LineForm, NewOrderForm, OrderHeaderForm, PriceImportForm, ReturnForm
-from .models import Order, OrderStatus, Reason
+from .forms import (
+    ActForm,
+    LineForm,
+    NewOrderForm,
+    OrderHeaderForm,
+    OrderSettingsForm,
+    PriceImportForm,
+    ReturnForm,
+)
+from .models import Order, OrderSettings, OrderStatus, Reason
 
 
 def _user(request: HttpRequest, perm: str = "orders.view_orders") -> User:
@@ -306,6 +314,80 @@ def order_act(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The act is recorded."))
     return redirect("orders:detail", order_id=order.pk)
+
+
+@login_required
+def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _user(request)
+    status = request.GET.get("status", "")
+    orders = selectors.orders_for_user(user, status=status)
+    headers = [
+        _("Order"),
+        _("Client"),
+        _("KAM"),
+        _("Status"),
+        _("Lines"),
+        _("Amount"),
+        _("Created"),
+        _("Submitted"),
+    ]
+    rows = [
+        (
+            o.pk,
+            o.client.short_name,
+            str(o.kam),
+            str(o.get_status_display()),
+            o.line_count,  # type: ignore[attr-defined]
+            o.total,
+            o.created_at.date(),
+            o.submitted_at.date() if o.submitted_at else None,
+        )
+        for o in orders
+    ]
+    audit.record_export(
+        user, Order, what="orders", rows=len(rows), fmt=fmt, filters={"status": status}, request=request
+    )
+    return (xlsx_response if fmt == "xlsx" else csv_response)("orders", headers, rows)
+
+
+@login_required
+def product_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _user(request)
+    show_cost = policy.can(user, "orders.view_cost_prices")
+    items = list(selectors.products(search=request.GET.get("q", "").strip()))
+    matrix = selectors.price_matrix([p.pk for p in items])
+    columns = selectors.used_columns() or [1]
+    headers = [_("Code"), _("Name"), _("Unit"), _("Active")]
+    if show_cost:
+        headers.append(_("Cost price"))
+    headers += [_("Column %(n)s") % {"n": c} for c in columns]
+    rows = []
+    for p in items:
+        row: list[Any] = [p.code, p.name, p.unit, p.active]
+        if show_cost:
+            row.append(p.cost_price)
+        row += [matrix.get(p.pk, {}).get(c) for c in columns]
+        rows.append(row)
+    audit.record_export(user, Order, what="price list", rows=len(rows), fmt=fmt, request=request)
+    return (xlsx_response if fmt == "xlsx" else csv_response)("price-list", headers, rows)
+
+
+@login_required
+def order_settings(request: HttpRequest) -> HttpResponse:
+    _user(request, "orders.change_settings")
+    form = OrderSettingsForm(request.POST or None, instance=OrderSettings.current())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The order rules are saved."))
+        return redirect("orders:settings")
+    return render(
+        request,
+        "orders/settings.html",
+        {
+            "form": form,
+            "nav": "orders",
+        },
+    )
 
 
 @login_required

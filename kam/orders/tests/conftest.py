@@ -16,6 +16,7 @@ class FakeReceivables:
     overdue: dict[int, Decimal] = field(default_factory=dict)
     score: int = 80
     invoices: list[dict[str, Any]] = field(default_factory=list)
+    credit_notes: list[dict[str, Any]] = field(default_factory=list)
 
     def open_receivables(self, client_id: int, *, on: Any = None) -> Decimal:
         return self.receivables.get(client_id, Decimal(0))
@@ -30,11 +31,21 @@ class FakeReceivables:
         self.invoices.append(kwargs)
         return None
 
+    def credit_note_for_return(self, **kwargs: Any) -> Any:
+        self.credit_notes.append(kwargs)
+        return None
+
 
 @pytest.fixture
 def fake_receivables(monkeypatch) -> FakeReceivables:
     fake = FakeReceivables()
-    for name in ("open_receivables", "overdue_debt", "credit_score", "invoice_for_order"):
+    for name in (
+        "open_receivables",
+        "overdue_debt",
+        "credit_score",
+        "invoice_for_order",
+        "credit_note_for_return",
+    ):
         monkeypatch.setattr(credit, name, getattr(fake, name))
     return fake
 

@@ -13,7 +13,7 @@ from kam.orders import services
 from kam.orders.models import Order, OrderSettings, OrderStatus
 from kam.receivables import selectors as receivables
 from kam.receivables import services as receivable_services
-from kam.receivables.models import Invoice
+from kam.receivables.models import CreditNote, Invoice
 
 from .test_order_flow import bring, draft
 
@@ -115,3 +115,30 @@ def test_two_people_submitting_at_once_never_pass_the_limit_together(company, ca
     assert next(v for v in outcomes.values() if v != "ok").startswith("Credit limit exceeded")
     assert Order.objects.filter(status=S.SUBMITTED).count() == 1
     assert services.open_orders_amount(client.pk) == Decimal("5000.00")
+
+
+@pytest.mark.django_db
+def test_a_return_credits_the_invoice_so_receivables_fall_with_it(company, catalogue):
+    order = bring(company, catalogue, S.DELIVERED)
+    line = order.lines.get()
+    services.order_return_create(
+        order_id=order.pk, actor=company.sam, quantities={line.pk: "3"}, reason="quality"
+    )
+    assert receivables.open_receivables(company.alice_client.pk) == Decimal("3500.00")
+    note = CreditNote.objects.get()
+    assert (note.amount, note.invoice_id) == (Decimal("1500.00"), order.invoice_id)
+
+
+@pytest.mark.django_db
+def test_a_return_of_a_paid_order_is_credited_to_the_clients_account(company, catalogue):
+    order = bring(company, catalogue, S.DELIVERED)
+    receivable_services.payment_record(
+        client=company.alice_client,
+        received_on=date.today(),
+        amount=Decimal("5000.00"),
+        reference="pp",
+        actor=company.fiona,
+    )
+    services.order_return_create(order_id=order.pk, actor=company.sam, full=True, reason="quality")
+    note = CreditNote.objects.get()
+    assert (note.amount, note.invoice_id) == (Decimal("5000.00"), None)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from kam.orders import services
-from kam.orders.models import DiscountApproval, Order, OrderStatus, Product, ProductPrice
+from kam.orders.models import DiscountApproval, Order, OrderSettings, OrderStatus, Product, ProductPrice
 
 from .test_order_flow import bring, draft
 
@@ -240,3 +240,105 @@ def test_returns_and_refusals_are_analysed_by_reason_product_client_and_kam(
     assert [r.label for r in by_client] == ["Romashka"]  # bob's client stays hidden
     export = alice.get(reverse("orders:analysis_export", args=["xlsx"]), {"by": "client"})
     assert export.status_code == 200
+
+
+def test_only_the_director_changes_the_order_rules(company, login):
+    data = {
+        "kam_max_discount": "5",
+        "overdue_tolerance_amount": "1000",
+        "overdue_tolerance_days": "3",
+        "overdue_action": "block",
+    }
+    for user in (company.hannah, company.alice, company.sam):
+        http = login(user)
+        assert http.post(reverse("orders:settings"), data).status_code == 403
+        http.logout()
+    assert OrderSettings.current().kam_max_discount == Decimal(3)
+    http = login(company.diana)
+    assert http.post(reverse("orders:settings"), data).status_code == 302
+    config = OrderSettings.current()
+    assert (config.kam_max_discount, config.overdue_tolerance_days, config.overdue_action) == (
+        Decimal(5),
+        3,
+        "block",
+    )
+
+
+def test_exports_keep_cost_prices_from_sales_support(company, catalogue, fake_receivables, login):
+    draft(company, catalogue)
+    http = login(company.sam)
+    csv = http.get(reverse("orders:product_export", args=["csv"])).content.decode("utf-8-sig")
+    assert "Cost price" not in csv and "CEM-500" in csv and "300.00" not in csv
+    orders = http.get(reverse("orders:export", args=["xlsx"]))
+    assert orders.status_code == 200
+    http.logout()
+    csv = login(company.alice).get(reverse("orders:product_export", args=["csv"])).content.decode("utf-8-sig")
+    assert "Cost price" in csv and "300.00" in csv
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("sam", "orders:queue"),
+        ("hannah", "orders:approvals"),
+        ("sam", "orders:products"),
+        ("hannah", "orders:analysis"),
+    ],
+)
+def test_lists_take_a_constant_number_of_queries(company, catalogue, fake_receivables, login, who, url):
+    http = login(getattr(company, who))
+
+    def add_some() -> None:
+        submitted = draft(company, catalogue)
+        services.order_submit(order_id=submitted.pk, actor=company.alice)
+        waiting = draft(company, catalogue, discount="20")
+        services.order_submit(order_id=waiting.pk, actor=company.alice)
+        refused = draft(company, catalogue, client=company.bob_client, kam=company.bob)
+        services.order_submit(order_id=refused.pk, actor=company.bob)
+        services.order_move(order_id=refused.pk, to=S.REFUSED, actor=company.sam, reason="price")
+        code = f"P{Product.objects.count()}"
+        product = Product.objects.create(code=code, name=code, cost_price=Decimal(1))
+        ProductPrice.objects.create(product=product, column=1, price=Decimal(2))
+
+    add_some()
+    with CaptureQueriesContext(connection) as one:
+        assert http.get(reverse(url)).status_code == 200
+    for _ in range(4):
+        add_some()
+    with CaptureQueriesContext(connection) as many:
+        assert http.get(reverse(url)).status_code == 200
+    assert len(many) == len(one)
+
+
+def test_dashboard_widgets_show_each_role_what_needs_action(company, catalogue, fake_receivables, login):
+    waiting = bring(company, catalogue, S.AWAITING_APPROVAL)
+    queued = bring(company, catalogue, S.SUBMITTED)
+    home = reverse("home") if _has_url("home") else "/"
+    page = login(company.hannah).get(home).content.decode()
+    assert "Orders waiting for your approval" in page and f"#{waiting.pk}" in page
+    page = login(company.sam).get(home).content.decode()
+    assert "Sales-support queue" in page and f"#{queued.pk}" in page
+    page = login(company.alice).get(home).content.decode()
+    assert "My orders in progress" in page
+    page = login(company.carol).get(home).content.decode()
+    assert "orders-widget" not in page
+
+
+def _has_url(name: str) -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def test_the_meeting_brief_section_lists_open_orders_and_returns(company, catalogue, fake_receivables):
+    from kam.orders.widgets import brief_section
+
+    order = bring(company, catalogue, S.SUBMITTED)
+    section = brief_section(company.alice_client, company.alice)
+    assert section is not None and [o.pk for o in section["orders"]] == [order.pk]
+    assert section["returns"] is None
+    assert brief_section(company.alice_client, company.carol) is None
