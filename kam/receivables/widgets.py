@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.access import policy
+from kam.access.models import Role
 
 from . import selectors
 
@@ -49,4 +50,5 @@ def overdue_widget(request: HttpRequest, user: Any) -> dict[str, Any] | None:
         "more": max(0, len(rows) - WIDGET_ROWS),
         "total_overdue": sum((r.overdue for r in rows), selectors.ZERO),
         "broken": sum(1 for r in rows if r.promise_broken),
+        "own": user.role == Role.KAM,
     }

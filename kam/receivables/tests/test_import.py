@@ -153,3 +153,21 @@ def test_the_import_page_is_for_finance_and_refuses_a_kam(company, login):
     response = login(company.fiona).post(reverse("receivables:import"), {"kind": "invoices", "file": upload})
     assert response.status_code == 200
     assert Invoice.objects.count() == 2
+
+
+def test_the_command_imports_for_finance_and_refuses_a_kam(company, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "inv.csv"
+    path.write_bytes(good_invoices().encode("cp1251"))
+    with pytest.raises(CommandError):
+        call_command("import_receivables", "invoices", str(path), user="alice")
+    assert Invoice.objects.count() == 0
+    out = io.StringIO()
+    call_command("import_receivables", "invoices", str(path), user="fiona", stdout=out)
+    assert "imported 2" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes((INVOICE_HEADER + f"Q;Q-1;xx;;x;{ROMASHKA};1\r\n").encode("cp1251"))
+    with pytest.raises(CommandError):
+        call_command("import_receivables", "invoices", str(bad), user="fiona", stderr=io.StringIO())
+    assert Invoice.objects.count() == 2

@@ -280,3 +280,39 @@ def test_the_brief_section_and_widget_show_overdue_debt(company, rf):
     assert not [
         w for w in dashboard.widgets_for(request, company.sam) if w["template"] == "receivables/_widget.html"
     ]
+
+
+@pytest.mark.parametrize("who", ["alice", "hannah", "diana", "fiona"])
+def test_every_page_renders_for_the_roles_that_see_receivables(company, login, who):
+    c = company.alice_client
+    inv = invoice(c, "100.00", due_on=d("2026-01-01"))
+    services.payment_record(
+        client=c, received_on=d("2026-01-05"), amount=Decimal("150"), reference="pp", actor=company.fiona
+    )
+    services.credit_note_create(
+        client=c, amount=Decimal("5"), issued_on=d("2026-01-06"), reason="bonus", actor=company.fiona
+    )
+    services.collection_action_add(
+        client=c, invoice=inv, kind="reminder", done_on=d("2026-01-07"), actor=company.alice, note="sent"
+    )
+    http = login(getattr(company, who))
+    for url in [
+        reverse("receivables:aging"),
+        reverse("receivables:aging") + "?by=kam",
+        reverse("receivables:aging") + "?by=department&on=bad-date",
+        reverse("receivables:invoices") + "?state=overdue&q=T-",
+        reverse("receivables:invoice", args=[inv.pk]),
+        reverse("receivables:payments"),
+        reverse("receivables:worklist"),
+        reverse("receivables:client", args=[c.pk]),
+        reverse("receivables:statement", args=[c.pk]),
+        reverse("receivables:statement", args=[c.pk]) + "?start=2026-02-01&end=2026-01-01",
+        reverse("home"),
+    ]:
+        assert http.get(url).status_code == 200, url
+    finance = who in ("diana", "fiona")
+    assert http.get(reverse("receivables:payment_record", args=[c.pk])).status_code == (
+        200 if finance else 403
+    )
+    assert http.get(reverse("receivables:credit_note", args=[c.pk])).status_code == (200 if finance else 403)
+    assert http.get(reverse("receivables:import")).status_code == (200 if finance else 403)
