@@ -161,3 +161,9 @@ LOGGING = {
 KAM_PAGE_SIZE = int(os.environ.get("KAM_PAGE_SIZE", "50"))
 # Background work (imports, analysis runs) runs in a thread after commit; tests set this to run it inline.
 KAM_TASKS_INLINE = env_bool("KAM_TASKS_INLINE", False)
+
+# Meeting reminders and notices: printed to the console unless a real backend is configured.
+EMAIL_BACKEND = os.environ.get("KAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("KAM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KAM_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("KAM_FROM_EMAIL", "kam@localhost")

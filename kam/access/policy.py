@@ -127,6 +127,11 @@ rules.add_perm("clients.add_competitor", is_director | is_head | is_kam)
 rules.add_perm("access.view_audit", is_director)
 rules.add_perm("access.manage_deputies", is_director | is_head)
 rules.add_perm("access.manage_users", rules.is_staff)
+# Key-account analysis: KAMs see the rows of their own clients; runs and the whole book are for heads up.
+rules.add_perm("analytics.view_report", is_director | is_head | is_kam)
+rules.add_perm("analytics.run", is_director | is_head)
+rules.add_perm("analytics.view_concentration", is_director | is_head)
+rules.add_perm("analytics.change_settings", is_director)
 # Sales ledger: the director and heads import it; cost and margin of a client's lines are sensitive.
 rules.add_perm("ledger.import_ledger", is_director | is_head)
 rules.add_perm("ledger.view_margins", can_see_sensitive)
@@ -155,26 +160,52 @@ rules.add_perm("planning.view_statement", is_director | heads_target_department 
 rules.add_perm("planning.change_commission_rules", is_director)
 
 
-# Receivables (SPEC 3.6). Rules take a client, an object with `.client` (invoice, payment), or nothing.
 @rules.predicate
-def is_finance(user: User) -> bool:
-    return _business_user(user) and user.role == Role.FINANCE
-
-
-@rules.predicate
-def sees_receivables(user: User, obj: Any = None) -> bool:
-    if not _business_user(user) or user.role not in (Role.DIRECTOR, Role.HEAD, Role.KAM, Role.FINANCE):
+def owns_or_joins_activity(user: User, activity: Any) -> bool:
+    if activity is None or not _business_user(user):
         return False
-    return obj is None or _sees_client(user, getattr(obj, "client", obj))
+    return activity.owner_id == user.pk or activity.participants.filter(pk=user.pk).exists()
 
 
-rules.add_perm("receivables.view_receivables", sees_receivables)
-# Collection work (reminders, calls, promises to pay): whoever sees the client's receivables.
-rules.add_perm("receivables.add_collection_action", sees_receivables)
-rules.add_perm("receivables.record_payment", is_director | is_finance)
-rules.add_perm("receivables.add_credit_note", is_director | is_finance)
-rules.add_perm("receivables.import", is_director | is_finance)
-rules.add_perm("receivables.set_credit_limit", is_director | is_finance)
+@rules.predicate
+def sees_activity_client(user: User, activity: Any) -> bool:
+    return activity is not None and bool(can_view_dossier(user, activity.client))
+
+
+@rules.predicate
+def heads_activity_department(user: User, activity: Any) -> bool:
+    if activity is None or not is_head(user) or user.department_id is None:
+        return False
+    return user.department_id in (activity.owner.department_id, activity.client.department_id)
+
+
+@rules.predicate
+def schedule_of_own_or_department(user: User, kam: Any) -> bool:
+    """A KAM's schedule (a User): the KAM themself, their department's head, the director."""
+    if not isinstance(kam, User) or not _business_user(user):
+        return False
+    if user.pk == kam.pk and user.role in (Role.KAM, Role.HEAD, Role.DIRECTOR):
+        return True
+    return bool(is_director(user)) or (
+        bool(is_head(user)) and user.department_id is not None and kam.department_id == user.department_id
+    )
+
+
+# Activities and the schedule (kam.activities): an activity is seen by its KAM and participants, by anyone
+# who sees its client's dossier, by the heads of the department and by the director.
+rules.add_perm("activities.view_schedule", is_director | is_head | is_kam)
+rules.add_perm("activities.view_kam_schedule", schedule_of_own_or_department)
+rules.add_perm(
+    "activities.view_activity",
+    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
+)
+rules.add_perm(
+    "activities.change_activity",
+    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
+)
+rules.add_perm("activities.plan_activity", can_change_client)
+rules.add_perm("activities.add_feedback", can_change_client)
+
 
 # Orders (SPEC 3.5). An order's rules take the order, or its client, or nothing (may the user do it at all).
 
@@ -229,51 +260,26 @@ rules.add_perm("orders.view_analysis", is_director | is_head | is_kam | is_sales
 rules.add_perm("orders.change_settings", is_director)
 
 
+# Receivables (SPEC 3.6). Rules take a client, an object with `.client` (invoice, payment), or nothing.
 @rules.predicate
-def owns_or_joins_activity(user: User, activity: Any) -> bool:
-    if activity is None or not _business_user(user):
+def is_finance(user: User) -> bool:
+    return _business_user(user) and user.role == Role.FINANCE
+
+
+@rules.predicate
+def sees_receivables(user: User, obj: Any = None) -> bool:
+    if not _business_user(user) or user.role not in (Role.DIRECTOR, Role.HEAD, Role.KAM, Role.FINANCE):
         return False
-    return activity.owner_id == user.pk or activity.participants.filter(pk=user.pk).exists()
+    return obj is None or _sees_client(user, getattr(obj, "client", obj))
 
 
-@rules.predicate
-def sees_activity_client(user: User, activity: Any) -> bool:
-    return activity is not None and bool(can_view_dossier(user, activity.client))
-
-
-@rules.predicate
-def heads_activity_department(user: User, activity: Any) -> bool:
-    if activity is None or not is_head(user) or user.department_id is None:
-        return False
-    return user.department_id in (activity.owner.department_id, activity.client.department_id)
-
-
-@rules.predicate
-def schedule_of_own_or_department(user: User, kam: Any) -> bool:
-    """A KAM's schedule (a User): the KAM themself, their department's head, the director."""
-    if not isinstance(kam, User) or not _business_user(user):
-        return False
-    if user.pk == kam.pk and user.role in (Role.KAM, Role.HEAD, Role.DIRECTOR):
-        return True
-    return bool(is_director(user)) or (
-        bool(is_head(user)) and user.department_id is not None and kam.department_id == user.department_id
-    )
-
-
-# Activities and the schedule (kam.activities): an activity is seen by its KAM and participants, by anyone
-# who sees its client's dossier, by the heads of the department and by the director.
-rules.add_perm("activities.view_schedule", is_director | is_head | is_kam)
-rules.add_perm("activities.view_kam_schedule", schedule_of_own_or_department)
-rules.add_perm(
-    "activities.view_activity",
-    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
-)
-rules.add_perm(
-    "activities.change_activity",
-    is_director | owns_or_joins_activity | sees_activity_client | heads_activity_department,
-)
-rules.add_perm("activities.plan_activity", can_change_client)
-rules.add_perm("activities.add_feedback", can_change_client)
+rules.add_perm("receivables.view_receivables", sees_receivables)
+# Collection work (reminders, calls, promises to pay): whoever sees the client's receivables.
+rules.add_perm("receivables.add_collection_action", sees_receivables)
+rules.add_perm("receivables.record_payment", is_director | is_finance)
+rules.add_perm("receivables.add_credit_note", is_director | is_finance)
+rules.add_perm("receivables.import", is_director | is_finance)
+rules.add_perm("receivables.set_credit_limit", is_director | is_finance)
 
 
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:

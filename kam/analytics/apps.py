@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
     name = "kam.analytics"
     label = "analytics"
     verbose_name = "Key-account analysis"
+
+    def ready(self) -> None:
+        from kam.clients import dossier
+        from kam.core import dashboard
+
+        from .dossier_tab import dependence_widget, keyness_context
+
+        dossier.TABS["keyness"] = _("Key account")
+        dossier.BUILDERS["keyness"] = keyness_context
+        dashboard.register(dependence_widget)

@@ -28,10 +28,12 @@ def format_money(
     if amount is None:
         return "—"
     value = from_kopecks(int(amount)) if kopecks else Decimal(amount)
-    fmt = None if digits == 2 else ("#,##0 ¤" if _locale().startswith("ru") else "¤#,##0")
-    return format_currency(
+    fmt = None if digits == 2 else ("#,##0\u00a0¤" if _locale().startswith("ru") else "¤#,##0")
+    text = format_currency(
         value, currency or settings.KAM_CURRENCY, format=fmt, locale=_locale(), currency_digits=digits == 2
     )
+    # An amount never breaks across lines in a table cell.
+    return text.replace(" ", "\u00a0")
 
 
 def format_number(value: Decimal | int | float | None, digits: int = 0) -> str:

@@ -33,6 +33,11 @@ def pct(share: Decimal | float | None, digits: int = 1) -> str:
 
 @register.filter
 def num(value: Any, digits: int = 0) -> str:
+    if isinstance(value, str):  # figures kept in JSON come back as strings
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            return value
     return money.format_number(value, digits)
 
 

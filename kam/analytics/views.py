@@ -1,0 +1,225 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.access import policy
+from kam.access.models import User
+from kam.core import audit
+from kam.core.exports import xlsx_response
+from kam.core.forms import add_service_errors
+from kam.core.htmx import htmx_target
+from kam.core.money import from_kopecks
+from kam.core.pagination import paginate
+from kam.core.tasks import run_in_background
+
+from . import selectors, services
+from .charts import curve_chart
+from .forms import AnalysisConfigForm
+from .models import AnalysisConfig, Snapshot, SnapshotClient, SnapshotStatus
+from .templatetags.keyness import reason_text
+
+
+def _user(request: HttpRequest, perm: str) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not policy.can(user, perm):
+        raise PermissionDenied
+    return user
+
+
+def _chosen_snapshot(request: HttpRequest) -> Snapshot | None:
+    raw = request.GET.get("snapshot", "")
+    if raw.isdigit():
+        return Snapshot.objects.filter(pk=int(raw), status=SnapshotStatus.DONE).first()
+    return selectors.latest_snapshot()
+
+
+@login_required
+def key_accounts(request: HttpRequest) -> HttpResponse:
+    user = _user(request, "analytics.view_report")
+    snapshot = _chosen_snapshot(request)
+    flt = selectors.ReportFilter.from_params(request.GET.dict())
+    for problem in flt.errors:
+        messages.warning(request, _("Filter ignored: %(problem)s") % {"problem": problem})
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "flt": flt,
+        "nav": "analysis",
+        "scopes": selectors.scopes_for(user),
+        "can_run": policy.can(user, "analytics.run"),
+        "snapshots": selectors.snapshots()[:20],
+        "running": Snapshot.objects.filter(status=SnapshotStatus.RUNNING).first(),
+        "can_settings": policy.can(user, "analytics.change_settings"),
+        "can_concentration": policy.can(user, "analytics.view_concentration"),
+    }
+    if snapshot is not None:
+        rows = (
+            selectors.company_rows(user, snapshot, flt)
+            if flt.level == "company"
+            else selectors.scope_rows(user, snapshot, flt)
+        )
+        page = paginate(request, rows, settings.KAM_PAGE_SIZE)
+        previous = selectors.previous_snapshot(snapshot)
+        context.update(
+            page=page,
+            previous=previous,
+            moves=selectors.movement(user, snapshot, previous, client_ids=[r.client_id for r in page]),
+        )
+    template = (
+        "analytics/_rows.html" if htmx_target(request) == "report-rows" else "analytics/key_accounts.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def key_accounts_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request, "analytics.view_report")
+    snapshot = _chosen_snapshot(request)
+    if snapshot is None:
+        messages.error(request, _("There is no analysis to export yet."))
+        return redirect("analytics:key_accounts")
+    flt = selectors.ReportFilter.from_params(request.GET.dict())
+    headers = [
+        _("Rank"),
+        _("Client"),
+        _("INN"),
+        _("KAM"),
+        _("Turnover, RUB"),
+        _("Income, RUB"),
+        _("Share"),
+        _("Cumulative share"),
+        _("ABC"),
+        _("XYZ"),
+        _("Key"),
+        _("Critical dependence"),
+        _("Mono-client"),
+        _("Why key"),
+    ]
+    if flt.level == "company":
+        rows = [
+            (
+                r.rank,
+                r.client.short_name,
+                r.client.tax_number,
+                str(r.client.owner),
+                from_kopecks(r.turnover),
+                from_kopecks(r.income),
+                r.share,
+                r.cumulative_share,
+                r.abc,
+                r.xyz,
+                r.is_key_any,
+                r.is_critical,
+                r.is_mono,
+                "; ".join(reason_text(x) for x in r.reasons),
+            )
+            for r in selectors.company_rows(user, snapshot, flt)
+        ]
+    else:
+        rows = [
+            (
+                r.rank,
+                r.client.short_name,
+                r.client.tax_number,
+                str(r.client.owner),
+                from_kopecks(r.turnover),
+                from_kopecks(r.income),
+                r.share,
+                None,
+                "",
+                "",
+                r.is_key,
+                r.is_critical,
+                r.is_mono,
+                "",
+            )
+            for r in selectors.scope_rows(user, snapshot, flt)
+        ]
+    audit.record_export(
+        user,
+        SnapshotClient,
+        what="key accounts",
+        rows=len(rows),
+        fmt="xlsx",
+        filters=request.GET.dict(),
+        request=request,
+    )
+    return xlsx_response(f"key-accounts-{snapshot.period_end:%Y-%m}", headers, rows, sheet=_("Key accounts"))
+
+
+@login_required
+@require_POST
+def run(request: HttpRequest) -> HttpResponse:
+    user = _user(request, "analytics.run")
+    if Snapshot.objects.filter(status=SnapshotStatus.RUNNING).exists():
+        messages.warning(request, _("An analysis is already running; wait for it to finish."))
+        return redirect("analytics:key_accounts")
+    try:
+        snapshot = services.snapshot_start(actor=user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("analytics:key_accounts")
+    run_in_background(services.snapshot_compute, snapshot.pk)
+    messages.success(
+        request,
+        _("Analysis started for %(start)s – %(end)s.")
+        % {"start": f"{snapshot.period_start:%m.%Y}", "end": f"{snapshot.period_end:%m.%Y}"},
+    )
+    return redirect("analytics:key_accounts")
+
+
+@login_required
+def snapshot_status(request: HttpRequest, snapshot_id: int) -> HttpResponse:
+    _user(request, "analytics.view_report")
+    snapshot = get_object_or_404(Snapshot, pk=snapshot_id)
+    response = render(request, "analytics/_status.html", {"running": snapshot})
+    if snapshot.status != SnapshotStatus.RUNNING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def concentration(request: HttpRequest) -> HttpResponse:
+    user = _user(request, "analytics.view_concentration")
+    snapshot = _chosen_snapshot(request)
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "nav": "analysis",
+        "snapshots": selectors.snapshots()[:20],
+    }
+    if snapshot is not None:
+        c = snapshot.concentration
+        share = c.get("pareto_clients_share")
+        context.update(
+            c=c,
+            chart=curve_chart(
+                c.get("lorenz_curve", []),
+                c.get("pareto_curve", []),
+                float(share) if share is not None else None,
+                float(c.get("pareto_threshold", "0.8")),
+            ),
+            top=selectors.company_rows(user, snapshot, selectors.ReportFilter(only_key=False))[:20],
+        )
+    return render(request, "analytics/concentration.html", context)
+
+
+@login_required
+def config(request: HttpRequest) -> HttpResponse:
+    user = _user(request, "analytics.change_settings")
+    current = AnalysisConfig.current()
+    form = AnalysisConfigForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.config_update(actor=user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Settings saved. They apply from the next analysis run."))
+            return redirect("analytics:key_accounts")
+    return render(request, "analytics/config.html", {"form": form, "config": current, "nav": "analysis"})
