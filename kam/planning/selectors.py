@@ -345,7 +345,9 @@ def statement(user: User, kam: User, month: Period) -> Statement:
         )
     subtotal = sum((d.commission for d in deals), Decimal("0.00"))
     plan = Plan.objects.filter(kam=kam, period_kind="month", period_start=month.start).first()
-    actual = ledger_actuals(month, by="manager", ids=[kam.pk]).get(kam.pk, Actuals()).sales_volume
+    # The month's sales are the deals' amounts (Σ revenue of the same lines the ledger aggregate sums), so
+    # the factor always agrees with the deals listed, even before the aggregate is refreshed.
+    actual = sum((d.amount for d in deals), Decimal("0.00"))
     plan_sales = plan.sales_volume if plan else None
     factor_from, factor = commission.pick_factor(actual, plan_sales, factors)
     return Statement(

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from kam.core import audit
 from kam.core.exports import xlsx_response
 from kam.core.forms import add_service_errors
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import (
     CommissionRulesForm,
     DepartmentPlanForm,
@@ -168,32 +167,10 @@ def statement(request: HttpRequest, kam_id: int, month: str) -> HttpResponse:
     return render(request, "planning/statement.html", {"nav": "plans", "st": st})
 
 
-def _statement_rows(st: selectors.Statement) -> tuple[list[str], list[list[Any]]]:
-    headers = [
-        _("Date"),
-        _("Client"),
-        _("Lines"),
-        _("Amount, RUB"),
-        _("Margin, RUB"),
-        _("Base, RUB"),
-        _("Tier from, RUB"),
-        _("Rate, %"),
-        _("Commission, RUB"),
-    ]
-    rows: list[list[Any]] = [
-        [d.date, d.client_name, d.lines, d.amount, d.margin, d.base, d.tier_from, d.rate, d.commission]
-        for d in st.deals
-    ]
-    rows.append(["", _("Subtotal"), "", "", "", "", "", "", st.subtotal])
-    rows.append(["", _("Plan factor") + f" × {st.factor}", "", "", "", "", "", "", st.adjustment])
-    rows.append(["", _("Total"), "", "", "", "", "", "", st.total])
-    return headers, rows
-
-
 @login_required
 def statement_xlsx(request: HttpRequest, kam_id: int, month: str) -> HttpResponse:
     st = _statement(request, kam_id, month)
-    headers, rows = _statement_rows(st)
+    headers, rows = documents.statement_rows(st)
     audit.record_export(
         request.user,
         User,
@@ -208,11 +185,8 @@ def statement_xlsx(request: HttpRequest, kam_id: int, month: str) -> HttpRespons
 
 @login_required
 def statement_pdf(request: HttpRequest, kam_id: int, month: str) -> HttpResponse:
-    from weasyprint import HTML
-
     st = _statement(request, kam_id, month)
-    html = render_to_string("planning/statement_pdf.html", {"st": st}, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = documents.statement_pdf(st)
     audit.record_export(
         request.user,
         User,

@@ -238,3 +238,39 @@ def test_the_today_page_shows_the_month_plan_by_role(company, login):
     assert 'id="plan-widget"' in page and "Sales North" in page
     page = login(company.sam).get(reverse("home")).content.decode()
     assert 'id="plan-widget"' not in page
+
+
+def test_month_close_command_writes_the_statements_the_user_may_see(company, tmp_path):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    Ledger().sale(company.bob_client, company.bob, date(2026, 11, 3), "5000.00").save()
+    call_command(
+        "commission_statements", "--as", "hannah", "--month", "2026-11", "--out", str(tmp_path / "h")
+    )
+    assert sorted(p.name for p in (tmp_path / "h").iterdir()) == [
+        "commission-alice-2026-11.pdf",
+        "commission-alice-2026-11.xlsx",
+        "commission-bob-2026-11.pdf",
+        "commission-bob-2026-11.xlsx",
+    ]
+    sheet = load_workbook(tmp_path / "h" / "commission-bob-2026-11.xlsx").active
+    assert Decimal(str(list(sheet.iter_rows(values_only=True))[-1][-1])) == Decimal("750.00")
+    call_command(
+        "commission_statements",
+        "--as",
+        "alice",
+        "--month",
+        "2026-11",
+        "--out",
+        str(tmp_path / "a"),
+        "--format",
+        "xlsx",
+    )
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["commission-alice-2026-11.xlsx"]
+    with pytest.raises(CommandError):
+        call_command("commission_statements", "--as", "sam", "--out", str(tmp_path / "s"))
+    with pytest.raises(CommandError):
+        call_command(
+            "commission_statements", "--as", "diana", "--month", "2026-Q4", "--out", str(tmp_path / "s")
+        )
