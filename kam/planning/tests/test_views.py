@@ -274,3 +274,24 @@ def test_month_close_command_writes_the_statements_the_user_may_see(company, tmp
         call_command(
             "commission_statements", "--as", "diana", "--month", "2026-Q4", "--out", str(tmp_path / "s")
         )
+
+
+def test_department_plans_and_commission_rules_are_traced_in_the_audit_log(company):
+    from django.contrib.contenttypes.models import ContentType
+
+    services.department_plan_set(
+        actor=company.hannah,
+        department=company.north,
+        period=NOV,
+        sales_volume=Decimal("5"),
+        active_clients=None,
+        new_clients=None,
+    )
+    services.commission_rules_update(
+        actor=company.diana,
+        base="margin",
+        tiers=[(Decimal(0), Decimal(10))],
+        factors=[(Decimal(0), Decimal(1))],
+    )
+    for model in (DepartmentPlan, CommissionRules):
+        assert LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model)).exists()
