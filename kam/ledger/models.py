@@ -28,6 +28,13 @@ class ImportStatus(models.TextChoices):
 FINISHED_STATUSES = (ImportStatus.IMPORTED, ImportStatus.PARTIAL, ImportStatus.REJECTED, ImportStatus.FAILED)
 
 
+PHASES = {
+    "reading": _("reading and checking rows"),
+    "checking": _("matching clients and managers"),
+    "writing": _("writing lines and monthly totals"),
+}
+
+
 class ImportSource(models.TextChoices):
     PAGE = "page", _("Upload page")
     COMMAND = "command", _("Command line")
@@ -85,6 +92,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
+    @property
+    def phase_label(self) -> str:
+        return str(PHASES.get(self.phase, self.phase))
 
     @property
     def is_finished(self) -> bool:

@@ -758,7 +758,10 @@ def _write(batch: ImportBatch, plan: _Plan, clock: _Clock) -> int:
         else:
             # 256 MB of page cache for this connection: the indexes stay in memory while loading.
             cursor.execute("PRAGMA cache_size = -262144")
-            with bulk_load(cursor, len(plan.rows), clock):
+            new = len(plan.rows)
+            if after_id and new >= BULK_LOAD_MIN:
+                new -= _already_there(cursor, [plan.lines.external_id[i] for i in plan.rows])
+            with bulk_load(cursor, new, clock):
                 inserted = _insert_sqlite(cursor, batch.pk, values)
         clock.lap("insert")
         _fill_affected_from_new_lines(cursor, after_id)
@@ -776,10 +779,11 @@ LINE_COLUMNS = (
 def _insert_postgres(
     cursor: Any, batch_id: int, values: Iterable[tuple[Any, ...]], count: int, clock: _Clock, *, empty: bool
 ) -> int:
-    """COPY into a staging table, then one INSERT … SELECT that skips line ids already in the ledger.
+    """COPY into a staging table, drop the lines already in the ledger from it, INSERT … SELECT the rest.
 
-    Into an empty ledger nothing can clash (ids are unique within the file and imports hold a lock),
-    so the ON CONFLICT check, about a third of the insert's time, is left out.
+    Line ids are unique within the file and imports hold a lock, so once the known ids are gone from
+    the stage nothing can clash and the insert needs no ON CONFLICT check (a third of its time).
+    Knowing how many lines are really new also keeps a re-import from rebuilding the indexes.
     """
     cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_stage")
     cursor.execute(
@@ -797,18 +801,32 @@ def _insert_postgres(
         write = copy.write_row
         for row in values:
             write(row)
+    if not empty:
+        cursor.execute(
+            "DELETE FROM ledger_stage s USING ledger_salesline l WHERE l.external_id = s.external_id"
+        )
+        count -= int(cursor.rowcount)
     clock.lap("copy")
     with bulk_load(cursor, count, clock):
         cursor.execute(
             f"INSERT INTO ledger_salesline ({LINE_COLUMNS}) "
             "SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
-            "quantity, revenue_kop::numeric / 100, cost_kop::numeric / 100, %s FROM ledger_stage "
-            + ("" if empty else "ON CONFLICT (external_id) DO NOTHING"),
+            "quantity, revenue_kop::numeric / 100, cost_kop::numeric / 100, %s FROM ledger_stage",
             [batch_id],
         )
         inserted = int(cursor.rowcount)
     cursor.execute("DROP TABLE pg_temp.ledger_stage")
     return inserted
+
+
+def _already_there(cursor: Any, ids: list[str]) -> int:
+    """How many of these line ids the ledger has (by the unique index, 900 at a time)."""
+    found = 0
+    for chunk in _chunks(ids):
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"SELECT COUNT(*) FROM ledger_salesline WHERE external_id IN ({marks})", chunk)
+        found += int(cursor.fetchone()[0])
+    return found
 
 
 def _insert_sqlite(cursor: Any, batch_id: int, values: Iterable[tuple[Any, ...]]) -> int:

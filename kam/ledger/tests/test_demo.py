@@ -93,3 +93,20 @@ def test_nothing_to_generate_writes_nothing(company):
     assert demo.fill_demo_ledger(lines=0, months=12, seed=1, weights={1: 5}, stdout=None) == 0
     assert demo.fill_demo_ledger(lines=10, months=12, seed=1, weights={}, stdout=None) == 0
     assert not SalesLine.objects.exists()
+
+
+def test_a_big_reimport_finds_its_lines_known_and_leaves_the_indexes_alone(company, monkeypatch):
+    monkeypatch.setattr(services, "BULK_LOAD_MIN", 1)
+    first = run(company, csv_bytes(one_c_rows()))
+    assert "indexes" in first.timings
+    before = monthly_as_dict()
+    again = run(company, csv_bytes(one_c_rows()))
+    assert (again.rows_ok, again.rows_skipped) == (0, 4)
+    assert "indexes" not in again.timings
+    assert monthly_as_dict() == before
+    mixed = run(
+        company,
+        csv_bytes([*one_c_rows(), ["01.03.2024", "Н-1", "1", "", "7707083893", "", "", "", "5", "1"]]),
+    )
+    assert (mixed.rows_ok, mixed.rows_skipped) == (1, 4)
+    assert monthly_as_dict() == monthly_from_lines()

@@ -73,7 +73,8 @@ class Command(BaseCommand):
     def _echo(self, batch: ImportBatch) -> None:
         if batch.is_active:
             self.stderr.write(
-                f"  {batch.phase or batch.status}: {batch.progress_rows:,} rows, {batch.progress_pct} %"
+                f"  {batch.phase_label or batch.get_status_display()}: "
+                f"{batch.progress_rows:,} rows, {batch.progress_pct} %"
             )
 
     def _report(self, batch: ImportBatch) -> None:
