@@ -268,3 +268,15 @@ def test_the_real_ledger_generator_follows_the_sizes(db):
     assert not set(by_client) & set(
         Client.objects.filter(status=ClientStatus.PROSPECT).values_list("pk", flat=True)
     )
+
+
+def test_the_demo_opens_with_two_analysis_runs_a_month_apart(db):
+    from kam.analytics.models import Snapshot, SnapshotClient
+
+    out = run("--clients", "60", "--lines", "3000")
+    runs = list(Snapshot.objects.order_by("period_end"))
+    assert [r.status for r in runs] == ["done", "done"]
+    assert runs[1].period_end.month != runs[0].period_end.month
+    top = SnapshotClient.objects.filter(snapshot=runs[1]).order_by("rank").select_related("client").first()
+    assert top is not None and top.client.short_name == "АО «ТехноСтрой Холдинг»" and top.is_key_any
+    assert "analysis to" in out

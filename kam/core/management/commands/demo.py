@@ -68,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo company written in {time.monotonic() - started:.1f} s")
         if lines:
             self.fill_ledger(lines=lines, seed=seed, weights=result.weights)
+            self.run_analysis()
         self.stdout.write(self.style.SUCCESS(f"done in {time.monotonic() - started:.1f} s"))
 
     def fill_ledger(self, *, lines: int, seed: int, weights: dict[int, int]) -> None:
@@ -84,6 +85,21 @@ class Command(BaseCommand):
                 f"The sales ledger could not be generated ({error}). The company itself is written; "
                 "run `manage.py demo --reset` to try again."
             ) from error
+
+    def run_analysis(self) -> None:
+        """Two analysis runs, a month apart, so the demo opens with key accounts and their movement."""
+        from kam.analytics import services
+        from kam.analytics.engine import add_months
+
+        last = services.last_ledger_month()
+        if last is None:
+            return
+        for period_end in (add_months(last, -1), last):
+            snapshot = services.analysis_run(actor=None, period_end=period_end)
+            self.stdout.write(
+                f"analysis to {period_end:%Y-%m}: {snapshot.clients_count} clients, {snapshot.key_count} key "
+                f"({snapshot.status})"
+            )
 
     def print_logins(self) -> None:
         rows = demo.logins_table()
