@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -69,3 +70,29 @@ class OrderSettingsForm(forms.ModelForm):
     class Meta:
         model = OrderSettings
         fields = ["kam_max_discount", "overdue_tolerance_amount", "overdue_tolerance_days", "overdue_action"]
+
+
+class ProductForm(forms.Form):
+    """A product and its price in each column (empty: no price in that column)."""
+
+    code = forms.CharField(label=_("Code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    unit = forms.CharField(label=_("Unit"), max_length=20, initial="pcs")
+    cost_price = forms.DecimalField(
+        label=_("Cost price"), max_digits=16, decimal_places=2, min_value=Decimal(0)
+    )
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for column in range(1, PRICE_COLUMNS + 1):
+            self.fields[f"price_{column}"] = forms.DecimalField(
+                label=_("Base price") if column == 1 else _("Column %(n)s") % {"n": column},
+                max_digits=16,
+                decimal_places=2,
+                min_value=Decimal(0),
+                required=False,
+            )
+
+    def prices(self) -> dict[int, Decimal | None]:
+        return {c: self.cleaned_data.get(f"price_{c}") for c in range(1, PRICE_COLUMNS + 1)}

@@ -808,6 +808,40 @@ def product_save(
 
 
 @transaction.atomic
+def product_update(
+    *,
+    actor: User,
+    product: Product | None,
+    code: str,
+    name: str,
+    unit: str,
+    cost_price: Decimal,
+    active: bool,
+    prices: Mapping[int, Decimal | None],
+) -> Product:
+    """Create or change a product and its column prices; an empty price removes it from that column."""
+    if not policy.can(actor, "orders.manage_products"):
+        raise PermissionDenied(_("You may not change the price list."))
+    code = code.strip()
+    clash = Product.objects.filter(code=code)
+    if product is not None:
+        clash = clash.exclude(pk=product.pk)
+    if clash.exists():
+        raise ValidationError({"code": _("Another product has this code.")})
+    product = product or Product()
+    product.code, product.name, product.unit = code, name.strip(), unit.strip()
+    product.cost_price, product.active = cost_price, active
+    product.full_clean()
+    product.save()
+    for column, price in prices.items():
+        if price is None:
+            ProductPrice.objects.filter(product=product, column=column).delete()
+        else:
+            ProductPrice.objects.update_or_create(product=product, column=column, defaults={"price": price})
+    return product
+
+
+@transaction.atomic
 def product_price_set(*, actor: User, product: Product, column: int, price: Decimal) -> ProductPrice:
     if not policy.can(actor, "orders.manage_products"):
         raise PermissionDenied(_("You may not change the price list."))

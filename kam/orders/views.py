@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,9 +31,10 @@ from .forms import (
     OrderHeaderForm,
     OrderSettingsForm,
     PriceImportForm,
+    ProductForm,
     ReturnForm,
 )
-from .models import Order, OrderSettings, OrderStatus, Reason
+from .models import Order, OrderSettings, OrderStatus, Product, Reason
 
 
 def _user(request: HttpRequest, perm: str = "orders.view_orders") -> User:
@@ -425,6 +426,36 @@ def products(request: HttpRequest) -> HttpResponse:
             "nav": "orders",
         },
     )
+
+
+@login_required
+def product_edit(request: HttpRequest, product_id: int | None = None) -> HttpResponse:
+    user = _user(request, "orders.manage_products")
+    product = get_object_or_404(Product, pk=product_id) if product_id else None
+    initial: dict[str, Any] = {}
+    if product is not None:
+        initial = {f: getattr(product, f) for f in ("code", "name", "unit", "cost_price", "active")}
+        initial |= {f"price_{c}": p for c, p in product.prices.values_list("column", "price")}
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.product_update(
+                actor=user,
+                product=product,
+                code=data["code"],
+                name=data["name"],
+                unit=data["unit"],
+                cost_price=data["cost_price"],
+                active=data["active"],
+                prices=form.prices(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The product is saved."))
+            return redirect("orders:products")
+    return render(request, "orders/product_form.html", {"form": form, "product": product, "nav": "orders"})
 
 
 @login_required

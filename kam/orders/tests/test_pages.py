@@ -342,3 +342,80 @@ def test_the_meeting_brief_section_lists_open_orders_and_returns(company, catalo
     assert section is not None and [o.pk for o in section["orders"]] == [order.pk]
     assert section["returns"] is None
     assert brief_section(company.alice_client, company.carol) is None
+
+
+def test_sales_support_records_a_return_and_an_act_from_the_order_page(
+    company, catalogue, fake_receivables, login
+):
+    order = bring(company, catalogue, S.DELIVERED)
+    line = order.lines.get()
+    http = login(company.sam)
+    response = http.post(
+        reverse("orders:return", args=[order.pk]),
+        {f"qty-{line.pk}": "2,5", "reason": "damaged", "note": "torn bags"},
+        follow=True,
+    )
+    assert "The return is recorded." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == S.PARTLY_RETURNED
+    assert order.returns.get().lines.get().quantity == Decimal("2.5")
+    response = http.post(
+        reverse("orders:act", args=[order.pk]), {f"qty-{line.pk}": "oops", "kind": "shortage"}, follow=True
+    )
+    assert "is not a quantity" in response.content.decode()
+    assert order.acts.count() == 0
+    http.post(reverse("orders:act", args=[order.pk]), {f"qty-{line.pk}": "1", "kind": "misgrading"})
+    assert order.acts.get().kind == "misgrading"
+    page = http.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Misgrading" in page and "torn bags" in page
+
+
+def test_the_kam_edits_a_draft_column_and_lines_from_the_page(company, catalogue, fake_receivables, login):
+    order = draft(company, catalogue, qty="2")
+    http = login(company.alice)
+    http.post(reverse("orders:update", args=[order.pk]), {"column": "2", "note": "call first"})
+    order.refresh_from_db()
+    assert (order.column, order.note, order.total) == (2, "call first", Decimal("960.00"))
+    response = http.post(
+        reverse("orders:line_add", args=[order.pk]),
+        {"product": catalogue.brick.pk, "quantity": "-1"},
+        follow=True,
+    )
+    assert "Quantity" in response.content.decode()
+    assert order.lines.count() == 1
+    http.post(reverse("orders:line_remove", args=[order.pk, order.lines.get().pk]))
+    order.refresh_from_db()
+    assert (order.lines.count(), order.total) == (0, Decimal(0))
+
+
+def test_another_kam_cannot_touch_the_draft(company, catalogue, fake_receivables, login):
+    order = draft(company, catalogue)
+    http = login(company.bob)  # same department, not alice's client
+    assert http.post(reverse("orders:update", args=[order.pk]), {"column": "3"}).status_code == 404
+    assert http.post(reverse("orders:submit", args=[order.pk])).status_code == 404
+    order.refresh_from_db()
+    assert (order.column, order.status) == (1, S.DRAFT)
+
+
+def test_a_head_edits_a_product_and_its_column_prices(company, catalogue, login):
+    http = login(company.hannah)
+    url = reverse("orders:product_edit", args=[catalogue.cement.pk])
+    form = http.get(url).context["form"]
+    assert form.initial["price_3"] == Decimal("450.00")
+    data = {"code": "CEM-500", "name": "Cement M500 D0", "unit": "bag", "cost_price": "310", "active": "on"}
+    data |= {"price_1": "520", "price_2": "", "price_4": "400"}
+    assert http.post(url, data).status_code == 302
+    prices = dict(catalogue.cement.prices.values_list("column", "price"))
+    assert prices == {1: Decimal("520.00"), 4: Decimal("400.00")}
+    clash = http.post(url, data | {"code": "BRK-1"})
+    assert "Another product has this code." in clash.content.decode()
+
+
+def test_kams_and_sales_support_cannot_edit_products(company, catalogue, login):
+    for user in (company.alice, company.sam):
+        http = login(user)
+        url = reverse("orders:product_edit", args=[catalogue.cement.pk])
+        assert http.post(url, {"code": "X", "name": "X", "unit": "x", "cost_price": "1"}).status_code == 403
+        http.logout()
+    catalogue.cement.refresh_from_db()
+    assert catalogue.cement.code == "CEM-500"
