@@ -324,7 +324,7 @@ def feedback_trend(client: Client, months: int = 12) -> tuple[list[Feedback], li
 
 
 def feeds_of(user: User) -> QuerySet[Any]:
-    return user.feed_tokens.filter(revoked_at__isnull=True)  # type: ignore[attr-defined]
+    return user.feed_tokens.filter(revoked_at__isnull=True)
 
 
 def feed_activities(user: User) -> QuerySet[Activity]:

@@ -276,6 +276,7 @@ def test_the_demo_opens_with_two_analysis_runs_a_month_apart(db):
     out = run("--clients", "60", "--lines", "3000")
     runs = list(Snapshot.objects.order_by("period_end"))
     assert [r.status for r in runs] == ["done", "done"]
+    assert runs[0].period_end is not None and runs[1].period_end is not None
     assert runs[1].period_end.month != runs[0].period_end.month
     top = SnapshotClient.objects.filter(snapshot=runs[1]).order_by("rank").select_related("client").first()
     assert top is not None and top.client.short_name == "АО «ТехноСтрой Холдинг»" and top.is_key_any
