@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "kam.activities",
     "kam.orders",
     "kam.receivables",
+    "kam.contracts",
+    "kam.pipeline",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
     path("schedule/", include("kam.activities.urls")),
     path("orders/", include("kam.orders.urls")),
     path("receivables/", include("kam.receivables.urls")),
+    path("contracts/", include("kam.contracts.urls")),
+    path("pipeline/", include("kam.pipeline.urls")),
     path("api/", api.urls),
 ]
 
