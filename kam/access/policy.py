@@ -282,6 +282,26 @@ rules.add_perm("receivables.import", is_director | is_finance)
 rules.add_perm("receivables.set_credit_limit", is_director | is_finance)
 
 
+# Pipeline (issue 8): an opportunity's rules take the opportunity or its client.
+@rules.predicate
+def sees_opportunity(user: User, obj: Any = None) -> bool:
+    if obj is None:
+        return bool(is_director(user) or is_head(user) or is_kam(user))
+    return bool(can_view_dossier(user, getattr(obj, "client", obj)))
+
+
+@rules.predicate
+def changes_opportunity(user: User, obj: Any = None) -> bool:
+    if obj is None:
+        return bool(is_director(user) or is_head(user) or is_kam(user))
+    return bool(can_change_client(user, getattr(obj, "client", obj)))
+
+
+rules.add_perm("pipeline.view_pipeline", is_director | is_head | is_kam)
+rules.add_perm("pipeline.view_opportunity", sees_opportunity)
+rules.add_perm("pipeline.change_opportunity", changes_opportunity)
+
+
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
     """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""
     from kam.clients.models import Client

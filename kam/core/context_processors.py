@@ -19,4 +19,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_schedule": policy.can(user, "activities.view_schedule"),
         "nav_can_orders": policy.can(user, "orders.view_orders"),
         "nav_can_receivables": policy.can(user, "receivables.view_receivables"),
+        "nav_can_pipeline": policy.can(user, "pipeline.view_pipeline"),
     }

@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PipelineConfig(AppConfig):
     name = "kam.pipeline"
     label = "pipeline"
+    verbose_name = _("Opportunity pipeline")
+
+    def ready(self) -> None:
+        from kam.clients import dossier
+
+        from .dossier_tab import group_context, opportunities_context
+
+        dossier.TABS["opportunities"] = _("Opportunities")
+        dossier.BUILDERS["opportunities"] = opportunities_context
+        dossier.TABS["group"] = _("Group")
+        dossier.BUILDERS["group"] = group_context
