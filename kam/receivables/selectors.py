@@ -22,20 +22,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
-    Case,
-    Count,
     DecimalField,
     F,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -187,33 +184,6 @@ def credit_score(client_id: int, *, on: date | None = None) -> int:
 # --------------------------------------------------------------------------- aging
 
 
-def _bucket_case(on: date) -> dict[str, Any]:
-    """Σ open amount per bucket: CASE on days overdue as due-date boundaries (same SQL on every DB)."""
-
-    def between(low: int, high: int | None) -> Q:
-        # days overdue in [low, high] ⇔ due_on in [on − high, on − low]
-        q = Q(due_on__lte=on - timedelta(days=low))
-        if high is not None:
-            q &= Q(due_on__gte=on - timedelta(days=high))
-        return q
-
-    conditions = {
-        "current": Q(due_on__gte=on),
-        "d1_30": between(1, 30),
-        "d31_60": between(31, 60),
-        "d61_90": between(61, 90),
-        "d90_plus": between(91, None),
-    }
-    return {
-        name: Coalesce(
-            Sum(Case(When(cond, then=F("open_amount")), default=_zero(), output_field=MONEY)),
-            _zero(),
-            output_field=MONEY,
-        )
-        for name, cond in conditions.items()
-    }
-
-
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "client": ("client_id", "client__short_name", "client__owner_id"),
     "kam": ("client__owner_id", "client__owner__first_name", "client__owner__last_name"),
@@ -246,48 +216,124 @@ class AgingRow:
         return [getattr(self, b) for b in BUCKETS]
 
 
-def open_invoices(user: Any, *, on: date) -> QuerySet[Any]:
-    """Invoices of clients `user` may see, issued by `on`, with open_amount > 0 as of `on`."""
-    visible = receivable_clients(user).values("pk")
-    return with_open_amount(Invoice.objects.filter(client_id__in=visible, issued_on__lte=on), on=on).filter(
-        open_amount__gt=0
+def _open_invoices_sql(user: Any, on: date, client_ids: list[int] | None = None) -> tuple[str, list[Any]]:
+    """SQL for the open invoices of visible clients as of `on`: (id, client_id, due_on, open_amount).
+
+    Payments and credit notes are summed per invoice once, in derived tables joined to the invoices, so
+    each allocation is read once (a correlated subquery per invoice and per bucket was 10× slower).
+    """
+    visible = receivable_clients(user)
+    if client_ids is not None:
+        visible = visible.filter(pk__in=client_ids)
+    try:
+        vis_sql, vis_params = visible.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a role that sees no client: an inner query that finds nothing
+        vis_sql, vis_params = f"SELECT id FROM {Invoice._meta.db_table} WHERE 1 = 0", ()
+    inv, alloc, pay, note = (
+        Invoice._meta.db_table,
+        PaymentAllocation._meta.db_table,
+        Payment._meta.db_table,
+        CreditNote._meta.db_table,
     )
+    sql = f"""
+        SELECT i.id AS id, i.client_id AS client_id, i.due_on AS due_on,
+               i.amount - COALESCE(a.paid, 0) - COALESCE(n.credited, 0) AS open_amount
+        FROM {inv} i
+        LEFT JOIN (
+            SELECT pa.invoice_id AS invoice_id, SUM(pa.amount) AS paid
+            FROM {alloc} pa INNER JOIN {pay} p ON p.id = pa.payment_id
+            WHERE p.received_on <= %s AND p.client_id IN ({vis_sql})
+            GROUP BY pa.invoice_id
+        ) a ON a.invoice_id = i.id
+        LEFT JOIN (
+            SELECT cn.invoice_id AS invoice_id, SUM(cn.amount) AS credited
+            FROM {note} cn
+            WHERE cn.invoice_id IS NOT NULL AND cn.issued_on <= %s AND cn.client_id IN ({vis_sql})
+            GROUP BY cn.invoice_id
+        ) n ON n.invoice_id = i.id
+        WHERE i.issued_on <= %s AND i.client_id IN ({vis_sql})
+    """
+    return sql, [on, *vis_params, on, *vis_params, on, *vis_params]
+
+
+def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _money(value: Any) -> Decimal:
+    # SQLite sums NUMERIC columns as floats: back to exact kopecks.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+# Open amounts below half a kopeck are float noise on SQLite, not debt.
+OPEN_EPSILON = "0.005"
 
 
 def aging(user: Any, *, on: date, group_by: GroupBy = "client") -> list[AgingRow]:
     """Open receivables of the clients `user` sees, by bucket of days overdue, one row per group.
 
-    One SQL statement: invoices with their open amount (correlated subqueries), grouped, with
-    Σ CASE per bucket. Rows are sorted by overdue amount, largest first.
+    One SQL statement: invoices with their open amount (payments and credit notes summed per invoice
+    in derived tables), grouped, with Σ CASE per bucket on days overdue (as due-date boundaries, the
+    same SQL on SQLite and PostgreSQL). Rows are sorted by overdue amount, largest first.
     """
     if group_by not in GROUP_FIELDS:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_FIELDS)}")
-    fields = GROUP_FIELDS[group_by]
-    rows = (
-        open_invoices(user, on=on)
-        .order_by()
-        .values(*fields)
-        .annotate(**_bucket_case(on), invoices=Count("pk"), oldest_due_on=Min("due_on"))
+    from kam.access.models import Department, User
+    from kam.clients.models import Client
+
+    inner, params = _open_invoices_sql(user, on)
+    columns = {
+        "client": "c.id AS k, c.short_name AS label, '' AS label2",
+        "kam": "c.owner_id AS k, u.first_name AS label, u.last_name AS label2",
+        "department": "c.department_id AS k, d.name AS label, '' AS label2",
+    }[group_by]
+    group = {
+        "client": "c.id, c.short_name",
+        "kam": "c.owner_id, u.first_name, u.last_name",
+        "department": "c.department_id, d.name",
+    }[group_by]
+    edges = [
+        ("current", "x.due_on >= %s", [on]),
+        ("d1_30", "x.due_on <= %s AND x.due_on >= %s", [on - timedelta(days=1), on - timedelta(days=30)]),
+        ("d31_60", "x.due_on <= %s AND x.due_on >= %s", [on - timedelta(days=31), on - timedelta(days=60)]),
+        ("d61_90", "x.due_on <= %s AND x.due_on >= %s", [on - timedelta(days=61), on - timedelta(days=90)]),
+        ("d90_plus", "x.due_on <= %s", [on - timedelta(days=91)]),
+    ]
+    sums = ", ".join(
+        f"SUM(CASE WHEN {cond} THEN x.open_amount ELSE 0 END) AS {name}" for name, cond, _p in edges
     )
+    bucket_params = [p for _n, _c, ps in edges for p in ps]
+    sql = f"""
+        SELECT {columns}, {sums}, COUNT(*) AS invoices, MIN(x.due_on) AS oldest_due_on
+        FROM ({inner}) x
+        INNER JOIN {Client._meta.db_table} c ON c.id = x.client_id
+        LEFT JOIN {User._meta.db_table} u ON u.id = c.owner_id
+        LEFT JOIN {Department._meta.db_table} d ON d.id = c.department_id
+        WHERE x.open_amount >= {OPEN_EPSILON}
+        GROUP BY {group}
+    """
     result = []
-    for r in rows:
-        if group_by == "client":
-            key, label = r["client_id"], r["client__short_name"]
-        elif group_by == "kam":
-            key = r["client__owner_id"]
-            label = f"{r['client__owner__first_name']} {r['client__owner__last_name']}".strip()
-        else:
-            key, label = r["client__department_id"], r["client__department__name"] or _("No department")
-        result.append(
-            AgingRow(
-                key=key,
-                label=label,
-                invoices=r["invoices"],
-                oldest_due_on=r["oldest_due_on"],
-                extra={"owner_id": r.get("client__owner_id")},
-                **{b: Decimal(r[b]).quantize(Decimal("0.01")) for b in BUCKETS},
-            )
+    for r in _fetch(sql, bucket_params + params):
+        label = f"{r['label'] or ''} {r['label2'] or ''}".strip()
+        if group_by == "department" and r["k"] is None:
+            label = _("No department")
+        row = AgingRow(
+            key=r["k"], label=label, invoices=r["invoices"], oldest_due_on=_day(r["oldest_due_on"])
         )
+        for b in BUCKETS:
+            setattr(row, b, _money(r[b]))
+        result.append(row)
     result.sort(key=lambda row: (-row.overdue, -row.total, row.label))
     return result
 
@@ -351,29 +397,22 @@ def payment_list(user: Any, *, client_id: int | None = None) -> QuerySet[Payment
 
 def client_figures(user: Any, *, on: date, client_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
     """Open and overdue per visible client in one query: {client_id: {open, overdue, oldest_due_on}}."""
-    qs = open_invoices(user, on=on)
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    rows = (
-        qs.order_by()
-        .values("client_id")
-        .annotate(
-            open=Sum("open_amount"),
-            overdue=Coalesce(
-                Sum(Case(When(due_on__lt=on, then=F("open_amount")), default=_zero(), output_field=MONEY)),
-                _zero(),
-                output_field=MONEY,
-            ),
-            oldest_due_on=Min(Case(When(due_on__lt=on, then=F("due_on")))),
-        )
-    )
+    inner, params = _open_invoices_sql(user, on, client_ids)
+    sql = f"""
+        SELECT x.client_id AS client_id, SUM(x.open_amount) AS open_sum,
+               SUM(CASE WHEN x.due_on < %s THEN x.open_amount ELSE 0 END) AS overdue,
+               MIN(CASE WHEN x.due_on < %s THEN x.due_on END) AS oldest_due_on
+        FROM ({inner}) x
+        WHERE x.open_amount >= {OPEN_EPSILON}
+        GROUP BY x.client_id
+    """
     return {
         r["client_id"]: {
-            "open": Decimal(r["open"]).quantize(Decimal("0.01")),
-            "overdue": Decimal(r["overdue"]).quantize(Decimal("0.01")),
-            "oldest_due_on": r["oldest_due_on"],
+            "open": _money(r["open_sum"]),
+            "overdue": _money(r["overdue"]),
+            "oldest_due_on": _day(r["oldest_due_on"]),
         }
-        for r in rows
+        for r in _fetch(sql, [on, on, *params])
     }
 
 
@@ -469,6 +508,23 @@ class Statement:
     debit_total: Decimal
     credit_total: Decimal
     closing: Decimal
+
+    # A balance is shown on the side it falls: debit when the client owes us, credit when we owe them.
+    @property
+    def opening_debit(self) -> Decimal:
+        return max(self.opening, ZERO)
+
+    @property
+    def opening_credit(self) -> Decimal:
+        return max(-self.opening, ZERO)
+
+    @property
+    def closing_debit(self) -> Decimal:
+        return max(self.closing, ZERO)
+
+    @property
+    def closing_credit(self) -> Decimal:
+        return max(-self.closing, ZERO)
 
 
 def _balance_before(client_id: int, day: date) -> Decimal:

@@ -289,3 +289,15 @@ def test_reconciliation_adds_up_to_the_kopeck(company):
     nxt = selectors.reconciliation(c, start=st.end + timedelta(days=1), end=d("2026-02-28"))
     assert nxt.opening == st.closing
     assert nxt.closing == Decimal("545.58")
+
+
+def test_a_reconciliation_with_an_advance_closes_on_the_credit_side(company):
+    c = company.alice_client
+    invoice(c, "100.00", due_on=d("2026-02-01"), issued_on=d("2026-01-10"))
+    services.payment_record(
+        client=c, received_on=d("2026-01-20"), amount=Decimal("250.50"), reference="", actor=company.fiona
+    )
+    st = selectors.reconciliation(c, start=d("2026-01-01"), end=d("2026-01-31"))
+    assert st.closing == Decimal("-150.50")
+    assert (st.closing_debit, st.closing_credit) == (Decimal("0.00"), Decimal("150.50"))
+    assert selectors.client_advance(c.pk) == Decimal("150.50")
