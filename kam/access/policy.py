@@ -302,6 +302,33 @@ rules.add_perm("pipeline.view_opportunity", sees_opportunity)
 rules.add_perm("pipeline.change_opportunity", changes_opportunity)
 
 
+# Contracts and claims (SPEC 3.7): the sales side that sees the client's dossier; never support or finance.
+# The rules take a client, an object with `.client` (contract, clause's contract, claim), or nothing.
+def _contract_client(obj: Any) -> Any:
+    contract = getattr(obj, "contract", None)
+    return getattr(contract or obj, "client", obj)
+
+
+@rules.predicate
+def sees_contracts(user: User, obj: Any = None) -> bool:
+    if not (is_director(user) or is_head(user) or is_kam(user)):
+        return False
+    return obj is None or bool(can_view_dossier(user, _contract_client(obj)))
+
+
+@rules.predicate
+def changes_contracts(user: User, obj: Any = None) -> bool:
+    if not (is_director(user) or is_head(user) or is_kam(user)):
+        return False
+    return obj is None or bool(can_change_client(user, _contract_client(obj)))
+
+
+rules.add_perm("contracts.view_contracts", sees_contracts)
+rules.add_perm("contracts.change_contract", changes_contracts)
+rules.add_perm("contracts.view_claims", sees_contracts)
+rules.add_perm("contracts.change_claim", changes_contracts)
+
+
 def get_client_for_user(user: User, client_id: int, perm: str = "clients.view_dossier") -> Client:
     """The client, if `user` holds `perm` on it; otherwise 404 so ids don't leak existence."""
     from kam.clients.models import Client

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "contracts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.contract_list, name="list"),
+    path("new/", views.contract_new, name="new"),
+    path("<int:contract_id>/", views.contract_detail, name="detail"),
+    path("<int:contract_id>/edit/", views.contract_edit, name="edit"),
+    path("<int:contract_id>/clauses/add/", views.clause_add, name="clause_add"),
+    path("clauses/<int:clause_id>/done/", views.clause_done, name="clause_done"),
+    path("clauses/<int:clause_id>/delete/", views.clause_delete, name="clause_delete"),
+    path("claims/", views.claim_list, name="claims"),
+    path("claims/new/", views.claim_new, name="claim_new"),
+    path("claims/<int:claim_id>/edit/", views.claim_edit, name="claim_edit"),
+    path("claims/<int:claim_id>/resolve/", views.claim_resolve, name="claim_resolve"),
+]

@@ -20,4 +20,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_orders": policy.can(user, "orders.view_orders"),
         "nav_can_receivables": policy.can(user, "receivables.view_receivables"),
         "nav_can_pipeline": policy.can(user, "pipeline.view_pipeline"),
+        "nav_can_contracts": policy.can(user, "contracts.view_contracts"),
     }

@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kam.contracts.models import Claim, Clause, Contract
+
+from .helpers import claim, clause, contract
+
+
+def _form(client, **overrides):
+    today = timezone.localdate()
+    data = {
+        "client": client.pk,
+        "number": "K-7",
+        "title": "Framework agreement",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=365)).isoformat(),
+        "status": "active",
+        "renewal_notice_days": "30",
+        "owner": client.owner_id,
+        "notes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_kam_creates_a_contract_for_their_client_and_sees_it(company, login):
+    browser = login(company.alice)
+    response = browser.post(
+        reverse("contracts:new") + f"?client={company.alice_client.pk}", _form(company.alice_client)
+    )
+    c = Contract.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("contracts:detail", args=[c.pk])
+    assert c.client == company.alice_client and c.owner == company.alice
+    body = browser.get(reverse("contracts:detail", args=[c.pk])).content.decode()
+    assert "K-7" in body and "Framework agreement" in body
+
+
+def test_a_contract_cannot_end_before_it_starts(company, login):
+    today = timezone.localdate()
+    data = _form(company.alice_client, ends_on=(today - timedelta(days=1)).isoformat())
+    response = login(company.alice).post(reverse("contracts:new"), data)
+    assert response.status_code == 200
+    assert "The contract cannot end before it starts." in response.content.decode()
+    assert not Contract.objects.exists()
+
+
+def test_a_number_is_unique_per_client_with_a_clear_message(company, login):
+    contract(company.alice, company.alice_client, number="K-7")
+    response = login(company.alice).post(reverse("contracts:new"), _form(company.alice_client, number="k-7"))
+    assert response.status_code == 200
+    assert "This client already has a contract with number k-7." in response.content.decode()
+    assert Contract.objects.count() == 1
+    # The same number at another client is fine.
+    login(company.diana).post(reverse("contracts:new"), _form(company.carol_client, owner=company.carol.pk))
+    assert Contract.objects.count() == 2
+
+
+def test_editing_keeps_its_own_number(company, login):
+    c = contract(company.alice, company.alice_client, number="K-7")
+    data = _form(company.alice_client, number="K-7", title="Renamed")
+    response = login(company.alice).post(reverse("contracts:edit", args=[c.pk]), data)
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.title == "Renamed"
+
+
+def test_clauses_are_added_marked_done_and_deleted(company, login):
+    c = contract(company.alice, company.alice_client)
+    browser = login(company.alice)
+    due = timezone.localdate().isoformat()
+    browser.post(
+        reverse("contracts:clause_add", args=[c.pk]),
+        {"text": "Pay bonus", "obligation_of": "us", "due_on": due},
+    )
+    cl = Clause.objects.get()
+    assert cl.due_on == timezone.localdate() and cl.done_on is None
+    browser.post(reverse("contracts:clause_done", args=[cl.pk]))
+    cl.refresh_from_db()
+    assert cl.done_on == timezone.localdate()
+    body = browser.get(reverse("contracts:detail", args=[c.pk])).content.decode()
+    assert "confirm(" in body
+    browser.post(reverse("contracts:clause_delete", args=[cl.pk]))
+    assert not Clause.objects.exists()
+
+
+def test_carol_cannot_see_or_change_alices_contracts(company, login):
+    c = contract(company.alice, company.alice_client, number="A-1")
+    cl = clause(company.alice, c, due_on=timezone.localdate())
+    browser = login(company.carol)
+    assert browser.get(reverse("contracts:detail", args=[c.pk])).status_code == 404
+    assert browser.get(reverse("contracts:edit", args=[c.pk])).status_code == 404
+    assert (
+        browser.post(
+            reverse("contracts:edit", args=[c.pk]), _form(company.alice_client, title="X")
+        ).status_code
+        == 404
+    )
+    assert (
+        browser.post(
+            reverse("contracts:clause_add", args=[c.pk]), {"text": "x", "obligation_of": "us"}
+        ).status_code
+        == 404
+    )
+    assert browser.post(reverse("contracts:clause_done", args=[cl.pk])).status_code == 404
+    assert browser.post(reverse("contracts:clause_delete", args=[cl.pk])).status_code == 404
+    assert browser.get(reverse("contracts:new") + f"?client={company.alice_client.pk}").status_code == 404
+    assert (
+        browser.post(
+            reverse("contracts:new") + f"?client={company.alice_client.pk}",
+            _form(company.alice_client, number="Z"),
+        ).status_code
+        == 404
+    )
+    assert browser.post(reverse("contracts:new"), _form(company.alice_client, number="Z")).status_code == 404
+    assert "A-1" not in browser.get(reverse("contracts:list")).content.decode()
+    c.refresh_from_db()
+    cl.refresh_from_db()
+    assert c.title == "Supply agreement" and cl.done_on is None
+    assert Contract.objects.count() == 1 and Clause.objects.count() == 1
+
+
+def test_sales_support_and_finance_have_no_contracts(company, login):
+    c = contract(company.alice, company.alice_client)
+    for user in (company.sam, company.fiona):
+        browser = login(user)
+        assert browser.get(reverse("contracts:list")).status_code == 403
+        assert browser.get(reverse("contracts:detail", args=[c.pk])).status_code == 403
+        assert (
+            browser.post(reverse("contracts:new"), _form(company.alice_client, number="S")).status_code == 403
+        )
+        assert browser.get(reverse("contracts:claims")).status_code == 403
+        assert 'href="/contracts/"' not in browser.get("/").content.decode()
+        browser.logout()
+    assert Contract.objects.count() == 1
+
+
+def test_the_contract_list_filters_and_costs_the_same_queries_for_more_rows(company, login):
+    browser = login(company.diana)
+    contract(company.alice, company.alice_client, number="A-1")
+    url = reverse("contracts:list")
+    browser.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert browser.get(url).status_code == 200
+    for i in range(12):
+        c = contract(company.bob, company.bob_client, number=f"B-{i}", status="draft" if i % 2 else "active")
+        clause(company.bob, c, due_on=timezone.localdate() - timedelta(days=1))
+    with CaptureQueriesContext(connection) as many:
+        body = browser.get(url).content.decode()
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert "B-11" in body
+    body = browser.get(url + "?status=draft&q=Vasilek").content.decode()
+    table = body[body.index('id="contracts-table"') :]
+    assert "B-1<" in table and "B-2<" not in table and "A-1" not in table
+
+
+def test_the_dossier_has_contract_and_claim_tabs(company, login):
+    contract(company.alice, company.alice_client, number="A-1")
+    claim(company.alice, company.alice_client, subject="Late delivery")
+    browser = login(company.alice)
+    body = browser.get(
+        reverse("clients:dossier_tab", args=[company.alice_client.pk, "contracts"])
+    ).content.decode()
+    assert "A-1" in body and "New contract" in body
+    body = browser.get(
+        reverse("clients:dossier_tab", args=[company.alice_client.pk, "claims"])
+    ).content.decode()
+    assert "Late delivery" in body
+    assert (
+        login(company.carol)
+        .get(reverse("clients:dossier_tab", args=[company.alice_client.pk, "claims"]))
+        .status_code
+        == 404
+    )
+
+
+def test_the_dashboard_shows_overdue_obligations_and_renewals(company, login):
+    c = contract(company.alice, company.alice_client, number="A-1", days_left=10)
+    clause(company.alice, c, due_on=timezone.localdate() - timedelta(days=3), text="Send the price list")
+    body = login(company.alice).get("/").content.decode()
+    assert 'id="contracts-widget"' in body and "Send the price list" in body and "1 renewal due" in body
+    body = login(company.carol).get("/").content.decode()
+    assert "Send the price list" not in body
+
+
+# ------------------------------------------------------------------------------------------- claims
+
+
+def test_claims_are_registered_listed_overdue_first_and_resolved(company, login):
+    today = timezone.localdate()
+    browser = login(company.alice)
+    data = {
+        "client": company.alice_client.pk,
+        "kind": "complaint",
+        "subject": "Rude driver",
+        "registered_on": today.isoformat(),
+        "assigned_to": company.alice.pk,
+        "deadline": (today + timedelta(days=5)).isoformat(),
+        "status": "open",
+    }
+    assert browser.post(reverse("contracts:claim_new"), data).status_code == 302
+    late = claim(
+        company.alice,
+        company.alice_client,
+        subject="Wrong invoice",
+        registered_on=today - timedelta(days=9),
+        deadline=today - timedelta(days=1),
+    )
+    body = browser.get(reverse("contracts:claims")).content.decode()
+    assert body.index("Wrong invoice") < body.index("Rude driver")
+    response = browser.post(reverse("contracts:claim_resolve", args=[late.pk]), {"resolution": ""})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    browser.post(reverse("contracts:claim_resolve", args=[late.pk]), {"resolution": "Credit note issued"})
+    late.refresh_from_db()
+    assert late.status == "resolved" and late.resolved_on == today and late.resolution == "Credit note issued"
+    assert "Wrong invoice" not in browser.get(reverse("contracts:claims")).content.decode()
+    assert "Wrong invoice" in browser.get(reverse("contracts:claims") + "?status=all").content.decode()
+
+
+def test_closing_a_claim_needs_a_resolution(company, login):
+    c = claim(company.alice, company.alice_client)
+    today = timezone.localdate()
+    data = {
+        "kind": "claim",
+        "subject": c.subject,
+        "registered_on": today.isoformat(),
+        "assigned_to": company.alice.pk,
+        "status": "resolved",
+        "resolution": "",
+    }
+    response = login(company.alice).post(reverse("contracts:claim_edit", args=[c.pk]), data)
+    assert "Describe the resolution before closing the claim." in response.content.decode()
+    c.refresh_from_db()
+    assert c.status == "open"
+
+
+def test_carol_cannot_see_or_change_alices_claims(company, login):
+    c = claim(company.alice, company.alice_client, subject="Secret dispute")
+    browser = login(company.carol)
+    assert "Secret dispute" not in browser.get(reverse("contracts:claims")).content.decode()
+    assert browser.get(reverse("contracts:claim_edit", args=[c.pk])).status_code == 404
+    assert (
+        browser.post(reverse("contracts:claim_resolve", args=[c.pk]), {"resolution": "x"}).status_code == 404
+    )
+    assert (
+        browser.post(
+            reverse("contracts:claim_new") + f"?client={company.alice_client.pk}", {"subject": "x"}
+        ).status_code
+        == 404
+    )
+    c.refresh_from_db()
+    assert c.status == "open" and Claim.objects.count() == 1
+
+
+def test_the_claim_list_costs_the_same_queries_for_more_rows(company, login):
+    browser = login(company.diana)
+    claim(company.alice, company.alice_client)
+    url = reverse("contracts:claims")
+    browser.get(url)
+    with CaptureQueriesContext(connection) as few:
+        browser.get(url)
+    for i in range(10):
+        claim(company.bob, company.bob_client, subject=f"Claim {i}")
+    with CaptureQueriesContext(connection) as many:
+        browser.get(url)
+    assert len(many) == len(few)

@@ -1,0 +1,313 @@
+"""Contract and claim pages. Thin: parse input, ask policy, call selectors/services, render.
+
+A role without contracts (sales support, finance) gets 403; a client, contract or claim the user may not
+see gets 404, so ids don't leak existence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.access import policy
+from kam.access.models import User
+from kam.clients.models import Client
+from kam.core.forms import add_service_errors
+from kam.core.pagination import paginate
+
+from . import selectors, services
+from .forms import ClaimForm, ClauseForm, ContractForm, ResolveForm
+from .models import Claim, ClaimKind, ClaimStatus, Clause, ContractStatus
+
+VIEW = "contracts.view_contracts"
+CHANGE = "contracts.change_contract"
+VIEW_CLAIMS = "contracts.view_claims"
+CHANGE_CLAIM = "contracts.change_claim"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _require(user: User, perm: str) -> None:
+    if not policy.can(user, perm):
+        raise PermissionDenied
+
+
+def _client_id(request: HttpRequest) -> int | None:
+    raw = (request.GET.get("client") or request.POST.get("client") or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _client_field(user: User) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Client"), queryset=policy.visible_clients(user).order_by("short_name"), required=True
+    )
+
+
+# ---------------------------------------------------------------------------------------- contracts
+
+
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW)
+    status = request.GET.get("status", "")
+    if status not in ContractStatus.values:
+        status = ""
+    q = request.GET.get("q", "").strip()
+    page = paginate(request, selectors.contract_list(user, status=status, q=q))
+    today = timezone.localdate()
+    return render(
+        request,
+        "contracts/list.html",
+        {
+            "nav": "contracts",
+            "page": page,
+            "status": status,
+            "q": q,
+            "statuses": ContractStatus.choices,
+            "today": today,
+            "can_add": policy.can(user, CHANGE),
+            "renewals": list(selectors.renewals_due(user, today=today)[:20]),
+            "overdue": list(selectors.overdue_obligations(user, today=today)[:20]),
+        },
+    )
+
+
+@login_required
+def contract_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE)
+    client_id = _client_id(request)
+    client = policy.get_client_for_user(user, client_id, "contracts.change_contract") if client_id else None
+    form = ContractForm(request.POST or None, initial={"owner": client.owner_id if client else user.pk})
+    if client is None:
+        form.fields = {"client": _client_field(user), **form.fields}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        target = client or data.pop("client")
+        if client is None and not policy.can(user, CHANGE, target):
+            raise PermissionDenied
+        try:
+            contract = services.contract_create(user=user, client=target, data=data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contract %(number)s saved.") % {"number": contract.number})
+            return redirect("contracts:detail", contract.pk)
+    return render(
+        request, "contracts/form.html", {"nav": "contracts", "form": form, "client": client, "contract": None}
+    )
+
+
+@login_required
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW)
+    contract = selectors.contract_for(user, contract_id)
+    return render(
+        request,
+        "contracts/detail.html",
+        {
+            "nav": "contracts",
+            "contract": contract,
+            "client": contract.client,
+            "clauses": list(
+                contract.clauses.select_related("responsible").order_by("done_on", "due_on", "pk")
+            ),
+            "clause_form": ClauseForm(),
+            "can_change": policy.can(user, CHANGE, contract.client),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE)
+    contract = selectors.contract_for(user, contract_id, CHANGE)
+    initial = {f: getattr(contract, f) for f in services.CONTRACT_FIELDS}
+    form = ContractForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_update(user=user, contract=contract, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contract saved."))
+            return redirect("contracts:detail", contract.pk)
+    return render(
+        request,
+        "contracts/form.html",
+        {"nav": "contracts", "form": form, "client": contract.client, "contract": contract},
+    )
+
+
+@login_required
+@require_POST
+def clause_add(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE)
+    contract = selectors.contract_for(user, contract_id, CHANGE)
+    form = ClauseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.clause_add(user=user, contract=contract, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if form.errors:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+    else:
+        messages.success(request, _("Clause added."))
+    return redirect("contracts:detail", contract.pk)
+
+
+def _clause(user: User, clause_id: int) -> Clause:
+    clause = get_object_or_404(Clause.objects.select_related("contract", "contract__client"), pk=clause_id)
+    selectors.contract_for(user, clause.contract_id, CHANGE)
+    return clause
+
+
+@login_required
+@require_POST
+def clause_done(request: HttpRequest, clause_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE)
+    clause = _clause(user, clause_id)
+    if request.POST.get("undo"):
+        services.clause_reopen(user=user, clause=clause)
+    else:
+        services.clause_mark_done(user=user, clause=clause)
+    return redirect("contracts:detail", clause.contract_id)
+
+
+@login_required
+@require_POST
+def clause_delete(request: HttpRequest, clause_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE)
+    clause = _clause(user, clause_id)
+    services.clause_delete(user=user, clause=clause)
+    messages.success(request, _("Clause deleted."))
+    return redirect("contracts:detail", clause.contract_id)
+
+
+# ------------------------------------------------------------------------------------------- claims
+
+
+@login_required
+def claim_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW_CLAIMS)
+    status = request.GET.get("status", "open_any")
+    if status not in ClaimStatus.values and status not in ("open_any", "all"):
+        status = "open_any"
+    kind = request.GET.get("kind", "")
+    if kind not in ClaimKind.values:
+        kind = ""
+    q = request.GET.get("q", "").strip()
+    today = timezone.localdate()
+    claims = selectors.claim_list(user, status="" if status == "all" else status, kind=kind, q=q, today=today)
+    return render(
+        request,
+        "contracts/claim_list.html",
+        {
+            "nav": "contracts",
+            "page": paginate(request, claims),
+            "status": status,
+            "kind": kind,
+            "q": q,
+            "statuses": ClaimStatus.choices,
+            "kinds": ClaimKind.choices,
+            "today": today,
+            "can_add": policy.can(user, CHANGE_CLAIM),
+        },
+    )
+
+
+@login_required
+def claim_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE_CLAIM)
+    client_id = _client_id(request)
+    client = policy.get_client_for_user(user, client_id, CHANGE_CLAIM) if client_id else None
+    form = ClaimForm(
+        request.POST or None,
+        initial={"registered_on": timezone.localdate(), "assigned_to": user.pk, "status": ClaimStatus.OPEN},
+    )
+    if client is None:
+        form.fields = {"client": _client_field(user), **form.fields}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        target: Client = client or data.pop("client")
+        if client is None and not policy.can(user, CHANGE_CLAIM, target):
+            raise PermissionDenied
+        try:
+            services.claim_create(user=user, client=target, data=data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Claim registered."))
+            return redirect("contracts:claims")
+    return render(request, "contracts/claim_form.html", {"nav": "contracts", "form": form, "client": client})
+
+
+@login_required
+def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE_CLAIM)
+    claim = selectors.claim_for(user, claim_id, CHANGE_CLAIM)
+    initial: dict[str, Any] = {f: getattr(claim, f) for f in services.CLAIM_FIELDS}
+    form = ClaimForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_update(user=user, claim=claim, data=form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Claim saved."))
+            return redirect("contracts:claims")
+    return render(
+        request,
+        "contracts/claim_form.html",
+        {"nav": "contracts", "form": form, "client": claim.client, "claim": claim},
+    )
+
+
+@login_required
+def claim_resolve(request: HttpRequest, claim_id: int) -> HttpResponse:
+    user = _user(request)
+    _require(user, CHANGE_CLAIM)
+    claim: Claim = selectors.claim_for(user, claim_id, CHANGE_CLAIM)
+    form = ResolveForm(request.POST or None, initial={"resolution": claim.resolution})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_resolve(
+                user=user,
+                claim=claim,
+                resolution=form.cleaned_data["resolution"],
+                rejected=form.cleaned_data["rejected"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Claim closed."))
+            return redirect("contracts:claims")
+    return render(
+        request,
+        "contracts/claim_resolve.html",
+        {"nav": "contracts", "form": form, "client": claim.client, "claim": claim},
+    )

@@ -1,0 +1,80 @@
+"""What contracts and claims add to other pages: dossier tabs, meeting-brief sections, dashboard widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.access import policy
+from kam.access.models import User
+from kam.clients.models import Client
+
+from . import selectors
+
+WIDGET_ROWS = 5
+
+
+def contracts_tab(request: HttpRequest, client: Client) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    if not policy.can(user, "contracts.view_contracts", client):
+        return {"contracts": [], "obligations": [], "today": timezone.localdate()}
+    return {
+        "contracts": list(selectors.client_contracts(user, client)),
+        "obligations": list(selectors.open_obligations(user).filter(contract__client=client)[:50]),
+        "can_add_contract": policy.can(user, "contracts.change_contract", client),
+        "today": timezone.localdate(),
+    }
+
+
+def claims_tab(request: HttpRequest, client: Client) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    if not policy.can(user, "contracts.view_claims", client):
+        return {"claims": []}
+    return {
+        "claims": list(selectors.claim_list(user, client_id=client.pk)[:100]),
+        "can_add_claim": policy.can(user, "contracts.change_claim", client),
+    }
+
+
+def brief_contracts(client: Any, user: Any) -> dict[str, Any] | None:
+    """Contract obligations due in the next 14 days or overdue, and renewals due, for this client."""
+    if not policy.can(user, "contracts.view_contracts", client):
+        return None
+    today = timezone.localdate()
+    return {
+        "template": "contracts/_brief_obligations.html",
+        "title": _("Contract obligations due"),
+        "today": today,
+        "obligations": list(
+            selectors.obligations_due(user, today=today).filter(contract__client=client)[:30]
+        ),
+        "renewals": list(selectors.renewals_due(user, today=today).filter(client=client)),
+    }
+
+
+def brief_claims(client: Any, user: Any) -> dict[str, Any] | None:
+    if not policy.can(user, "contracts.view_claims", client):
+        return None
+    return {
+        "template": "contracts/_brief_claims.html",
+        "title": _("Open claims"),
+        "claims": list(selectors.open_claims(user, client)[:30]),
+    }
+
+
+def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
+    if not policy.can(user, "contracts.view_contracts"):
+        return None
+    today = timezone.localdate()
+    overdue = selectors.overdue_obligations(user, today=today)
+    renewals = selectors.renewals_due(user, today=today)
+    return {
+        "template": "contracts/_widget.html",
+        "overdue": list(overdue[:WIDGET_ROWS]),
+        "overdue_count": overdue.count(),
+        "renewals": list(renewals[:WIDGET_ROWS]),
+        "renewals_count": renewals.count(),
+    }
