@@ -356,3 +356,44 @@ def test_the_group_tab_shows_the_tree(company, login):
         .content.decode()
     )
     assert 'id="group-tree"' in body and "Holding" in body and "Subsidiary" in body
+    assert 'id="group-share"' not in body  # no analysis yet
+
+
+def test_every_part_of_a_key_group_shows_the_groups_figures(company, login):
+    holding = make_client(company.alice, INNS[3], "Holding")
+    services.client_link_create(
+        actor=company.hannah, parent=holding, child=company.alice_client, kind="subsidiary"
+    )
+    services.client_link_create(
+        actor=company.hannah, parent=holding, child=company.bob_client, kind="subsidiary"
+    )
+    snapshot_with(1000, [(company.alice_client, 60), (company.bob_client, 60), (company.carol_client, 880)])
+    http = login(company.hannah)
+    for part in (holding, company.alice_client, company.bob_client):
+        body = http.get(reverse("clients:dossier_tab", args=[part.pk, "group"])).content.decode()
+        assert 'id="group-share"' in body and "key group" in body and "12.00" in body
+
+
+def test_forecast_and_groups_pages_use_a_constant_number_of_queries(company, login):
+    http = login(company.diana)
+    make_opp(company)
+    holding = make_client(company.alice, INNS[3], "Holding")
+    services.client_link_create(
+        actor=company.diana, parent=holding, child=company.alice_client, kind="subsidiary"
+    )
+    snapshot_with(1000, [(company.alice_client, 60)])
+    urls = [reverse("pipeline:forecast") + "?year=2026", reverse("pipeline:groups")]
+    counts = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as few:
+            http.get(url)
+        counts.append(len(few))
+    for i in range(4):
+        make_opp(company, client=company.carol_client, title=f"Deal {i}")
+    other = make_client(company.carol, INNS[4], "Second holding")
+    services.client_link_create(actor=company.diana, parent=other, child=company.carol_client, kind="branch")
+    services.client_link_create(actor=company.diana, parent=holding, child=company.bob_client, kind="branch")
+    for url, expected in zip(urls, counts, strict=True):
+        with CaptureQueriesContext(connection) as many:
+            assert http.get(url).status_code == 200
+        assert len(many) == expected
