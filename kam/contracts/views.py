@@ -21,13 +21,16 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
+from kam.core import audit
+from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
 from . import selectors, services
 from .forms import ClaimForm, ClauseForm, ContractForm, ResolveForm
-from .models import Claim, ClaimKind, ClaimStatus, Clause, ContractStatus
+from .models import Claim, ClaimKind, ClaimStatus, Clause, Contract, ContractStatus
 
+EXPORT_LIMIT = 100_000
 VIEW = "contracts.view_contracts"
 CHANGE = "contracts.change_contract"
 VIEW_CLAIMS = "contracts.view_claims"
@@ -57,14 +60,73 @@ def _client_field(user: User) -> forms.ModelChoiceField:
 # ---------------------------------------------------------------------------------------- contracts
 
 
+def _contract_filters(request: HttpRequest) -> tuple[str, str]:
+    status = request.GET.get("status", "")
+    return (status if status in ContractStatus.values else ""), request.GET.get("q", "").strip()
+
+
+def _export(
+    request: HttpRequest, name: str, model: Any, headers: list[str], rows: list[list[Any]]
+) -> HttpResponse:
+    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+    audit.record_export(
+        _user(request),
+        model,
+        what=name,
+        rows=len(rows),
+        fmt=fmt,
+        filters=dict(request.GET.items()),
+        request=request,
+    )
+    if fmt == "csv":
+        return csv_response(name, headers, rows)
+    return xlsx_response(name, headers, rows, sheet=name)
+
+
+@login_required
+def contract_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW)
+    status, q = _contract_filters(request)
+    headers = [
+        _("Number"),
+        _("Client"),
+        _("INN"),
+        _("Title"),
+        _("Signed on"),
+        _("Starts on"),
+        _("Ends on"),
+        _("Status"),
+        _("Auto-renewal"),
+        _("Renewal notice, days"),
+        _("KAM"),
+        _("Open clauses"),
+    ]
+    rows = [
+        [
+            c.number,
+            c.client.short_name,
+            c.client.tax_number,
+            c.title,
+            c.signed_on,
+            c.starts_on,
+            c.ends_on,
+            c.get_status_display(),
+            _("yes") if c.auto_renewal else _("no"),
+            c.renewal_notice_days,
+            str(c.owner),
+            c.open_clauses,  # type: ignore[attr-defined]
+        ]
+        for c in selectors.contract_list(user, status=status, q=q)[:EXPORT_LIMIT]
+    ]
+    return _export(request, "contracts", Contract, headers, rows)
+
+
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require(user, VIEW)
-    status = request.GET.get("status", "")
-    if status not in ContractStatus.values:
-        status = ""
-    q = request.GET.get("q", "").strip()
+    status, q = _contract_filters(request)
     page = paginate(request, selectors.contract_list(user, status=status, q=q))
     today = timezone.localdate()
     return render(
@@ -208,17 +270,53 @@ def clause_delete(request: HttpRequest, clause_id: int) -> HttpResponse:
 # ------------------------------------------------------------------------------------------- claims
 
 
-@login_required
-def claim_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require(user, VIEW_CLAIMS)
+def _claim_filters(request: HttpRequest) -> tuple[str, str, str]:
     status = request.GET.get("status", "open_any")
     if status not in ClaimStatus.values and status not in ("open_any", "all"):
         status = "open_any"
     kind = request.GET.get("kind", "")
-    if kind not in ClaimKind.values:
-        kind = ""
-    q = request.GET.get("q", "").strip()
+    return status, (kind if kind in ClaimKind.values else ""), request.GET.get("q", "").strip()
+
+
+@login_required
+def claim_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW_CLAIMS)
+    status, kind, q = _claim_filters(request)
+    headers = [
+        _("Client"),
+        _("Kind"),
+        _("Subject"),
+        _("Registered on"),
+        _("Deadline"),
+        _("Assigned to"),
+        _("Status"),
+        _("Resolution"),
+        _("Resolved on"),
+    ]
+    claims = selectors.claim_list(user, status="" if status == "all" else status, kind=kind, q=q)
+    rows = [
+        [
+            c.client.short_name,
+            c.get_kind_display(),
+            c.subject,
+            c.registered_on,
+            c.deadline,
+            str(c.assigned_to),
+            c.get_status_display(),
+            c.resolution,
+            c.resolved_on,
+        ]
+        for c in claims[:EXPORT_LIMIT]
+    ]
+    return _export(request, "claims", Claim, headers, rows)
+
+
+@login_required
+def claim_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require(user, VIEW_CLAIMS)
+    status, kind, q = _claim_filters(request)
     today = timezone.localdate()
     claims = selectors.claim_list(user, status="" if status == "all" else status, kind=kind, q=q, today=today)
     return render(

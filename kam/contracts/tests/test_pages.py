@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -269,3 +270,20 @@ def test_the_claim_list_costs_the_same_queries_for_more_rows(company, login):
     with CaptureQueriesContext(connection) as many:
         browser.get(url)
     assert len(many) == len(few)
+
+
+def test_lists_export_to_excel_and_csv_with_the_filters_and_the_users_scope(company, login):
+    contract(company.alice, company.alice_client, number="A-1")
+    contract(company.carol, company.carol_client, number="C-1")
+    claim(company.alice, company.alice_client, subject="Broken pallets")
+    browser = login(company.alice)
+    logged = LogEntry.objects.filter(actor=company.alice).count()
+    response = browser.get(reverse("contracts:export") + "?fmt=csv")
+    body = response.content.decode()
+    assert response["Content-Disposition"].endswith('contracts.csv"') and "A-1" in body and "C-1" not in body
+    response = browser.get(reverse("contracts:export"))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    body = browser.get(reverse("contracts:claim_export") + "?fmt=csv").content.decode()
+    assert "Broken pallets" in body
+    assert login(company.sam).get(reverse("contracts:export")).status_code == 403
+    assert LogEntry.objects.filter(actor=company.alice).count() == logged + 3
