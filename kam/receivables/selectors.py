@@ -85,7 +85,10 @@ def with_open_amount(invoices: QuerySet[Invoice], *, on: date | None = None) -> 
     allocations = PaymentAllocation.objects.all()
     notes = CreditNote.objects.all()
     if on is not None:
-        allocations = allocations.filter(payment__received_on__lte=on)
+        # The payment is the invoice's client's: saying so lets the database use Payment(client, received_on).
+        allocations = allocations.filter(
+            payment__client_id=OuterRef("client_id"), payment__received_on__lte=on
+        )
         notes = notes.filter(issued_on__lte=on)
     return invoices.annotate(
         paid=_sum_subquery(allocations, "invoice"),
