@@ -287,3 +287,20 @@ def test_lists_export_to_excel_and_csv_with_the_filters_and_the_users_scope(comp
     assert "Broken pallets" in body
     assert login(company.sam).get(reverse("contracts:export")).status_code == 403
     assert LogEntry.objects.filter(actor=company.alice).count() == logged + 3
+
+
+def test_every_form_page_opens(company, login):
+    c = contract(company.alice, company.alice_client)
+    cl = claim(company.alice, company.alice_client)
+    browser = login(company.hannah)
+    for url in (
+        reverse("contracts:new"),
+        reverse("contracts:new") + f"?client={company.alice_client.pk}",
+        reverse("contracts:edit", args=[c.pk]),
+        reverse("contracts:claim_new"),
+        reverse("contracts:claim_edit", args=[cl.pk]),
+        reverse("contracts:claim_resolve", args=[cl.pk]),
+    ):
+        assert browser.get(url).status_code == 200, url
+    body = browser.get(reverse("contracts:new")).content.decode()
+    assert "Romashka" in body and "Lyutik" not in body  # a head chooses among their department's clients
