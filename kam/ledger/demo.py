@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -292,10 +293,21 @@ def _copy_postgres(
             cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_demo_stage")
             cursor.execute("CREATE TEMP TABLE ledger_demo_stage (LIKE ledger_salesline INCLUDING DEFAULTS)")
             cursor.execute("ALTER TABLE ledger_demo_stage DROP COLUMN id")
-        with bulk_load(cursor, lines):
-            for start in range(0, lines, PG_CHUNK):
+        starts = list(range(0, lines, PG_CHUNK))
+
+        def build(start: int) -> bytes:
+            return _arrow_chunk(
+                start, min(lines, start + PG_CHUNK), prefix, batch_id, data, ids, owner, department
+            )
+
+        # Arrow writes the next chunk (without the GIL) while PostgreSQL takes in this one: two cores busy.
+        with bulk_load(cursor, lines), ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(build, starts[0])
+            for number, start in enumerate(starts):
                 stop = min(lines, start + PG_CHUNK)
-                text = _arrow_chunk(start, stop, prefix, batch_id, data, ids, owner, department)
+                text = pending.result()
+                if number + 1 < len(starts):
+                    pending = pool.submit(build, starts[number + 1])
                 with cursor.cursor.copy(
                     f"COPY {target} ({LINE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
                 ) as copy:

@@ -34,7 +34,9 @@ def fill(company, lines: int = 3000, seed: int = 5) -> int:
     return demo.fill_demo_ledger(lines=lines, months=12, seed=seed, weights=weights, stdout=io.StringIO())
 
 
-def test_the_demo_ledger_follows_the_weights_and_rebuilds_the_aggregate(company):
+def test_the_demo_ledger_follows_the_weights_and_rebuilds_the_aggregate(company, monkeypatch):
+    monkeypatch.setattr(demo, "PG_CHUNK", 1000)  # several chunks, written while the next is built
+    monkeypatch.setattr(demo, "SQLITE_CHUNK", 1000)
     assert fill(company) == 3000
     assert SalesLine.objects.count() == 3000
     assert monthly_as_dict() == monthly_from_lines()
