@@ -1,4 +1,5 @@
 from auditlog.models import LogEntry
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -151,25 +152,24 @@ def departments(request: HttpRequest) -> HttpResponse:
     return render(request, "access/departments.html", {"form": form, "departments": rows, "nav": "users"})
 
 
+def _edit_admin_object(request: HttpRequest, form: forms.ModelForm, *, saved: str, back: str) -> HttpResponse:
+    """The administrator's edit page of one user or department: save and go back, or show the errors."""
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, saved)
+        return redirect(back)
+    return render(request, "access/user_edit.html", {"form": form, "person": form.instance, "nav": "users"})
+
+
 @login_required
 def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
     _require(request, "access.manage_users")
-    department = get_object_or_404(Department, pk=department_id)
-    form = DepartmentForm(request.POST or None, instance=department)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Department saved."))
-        return redirect("access:departments")
-    return render(request, "access/user_edit.html", {"form": form, "person": department, "nav": "users"})
+    form = DepartmentForm(request.POST or None, instance=get_object_or_404(Department, pk=department_id))
+    return _edit_admin_object(request, form, saved=_("Department saved."), back="access:departments")
 
 
 @login_required
 def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     _require(request, "access.manage_users")
-    person = get_object_or_404(User, pk=user_id)
-    form = UserEditForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("User saved."))
-        return redirect("access:users")
-    return render(request, "access/user_edit.html", {"form": form, "person": person, "nav": "users"})
+    form = UserEditForm(request.POST or None, instance=get_object_or_404(User, pk=user_id))
+    return _edit_admin_object(request, form, saved=_("User saved."), back="access:users")

@@ -91,3 +91,26 @@ def test_a_director_cannot_manage_departments(company, login):
     before = Department.objects.count()
     assert login(company.diana).post(reverse("access:departments"), {"name": "X"}).status_code == 403
     assert Department.objects.count() == before
+
+
+def test_an_admin_edits_a_user_and_a_department(company, login):
+    browser = login(company.adam)
+    response = browser.post(
+        reverse("access:user_edit", args=[company.bob.pk]),
+        {
+            "first_name": "Bob",
+            "last_name": "Builder",
+            "email": "",
+            "phone": "",
+            "role": "head",
+            "department": company.north.pk,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    company.bob.refresh_from_db()
+    assert (company.bob.last_name, company.bob.role) == ("Builder", "head")
+    response = browser.post(reverse("access:department_edit", args=[company.south.pk]), {"name": ""})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    company.south.refresh_from_db()
+    assert company.south.name == "Sales South"
