@@ -34,6 +34,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -370,12 +371,15 @@ def invoice_list(
         qs = qs.filter(client_id=client_id)
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(client__search_name__contains=search.upper()))
-    if state == "open":
-        qs = qs.filter(open_amount__gt=0)
-    elif state == "overdue":
-        qs = qs.filter(open_amount__gt=0, due_on__lt=day)
-    elif state == "paid":
-        qs = qs.filter(open_amount=0)
+    if state in ("open", "overdue", "paid"):
+        # Which invoices are open is decided by the set-based SQL (sums per invoice once), not by the
+        # per-row subqueries above, which then run only for the rows of the page shown.
+        inner, params = _open_invoices_sql(user, date.max, [client_id] if client_id else None)
+        # Table names and constants only; every value is a bound parameter.
+        open_ids = RawSQL(f"SELECT x.id FROM ({inner}) x WHERE x.open_amount >= {OPEN_EPSILON}", params)  # noqa: S611
+        qs = qs.exclude(pk__in=open_ids) if state == "paid" else qs.filter(pk__in=open_ids)
+        if state == "overdue":
+            qs = qs.filter(due_on__lt=day)
     return qs.order_by("-issued_on", "-id")
 
 

@@ -101,3 +101,25 @@ def test_worklist_sorts_by_overdue_and_shows_the_promise(company):
     assert rows[1].days_overdue == 10
     assert [r.client for r in selectors.collection_worklist(company.alice, on=ON)] == ["Romashka"]
     assert selectors.collection_worklist(company.hugo, on=ON) == []
+
+
+def test_the_invoice_list_filters_open_overdue_and_settled(company):
+    c = company.alice_client
+    paid = invoice(c, "100.00", due_on=_due(10))
+    overdue = invoice(c, "100.00", due_on=_due(5))
+    upcoming = invoice(c, "100.00", due_on=_due(-5))
+    invoice(company.carol_client, "100.00", due_on=_due(5))
+    services.payment_record(
+        client=c, received_on=ON, amount=Decimal("100.00"), reference="", actor=company.fiona
+    )
+
+    def numbers(user, state):
+        return {i.number for i in selectors.invoice_list(user, state=state, on=ON)}
+
+    assert numbers(company.alice, "paid") == {paid.number}
+    assert numbers(company.alice, "open") == {overdue.number, upcoming.number}
+    assert numbers(company.alice, "overdue") == {overdue.number}
+    assert len(numbers(company.diana, "overdue")) == 2
+    assert numbers(company.sam, "open") == set()
+    [row] = selectors.invoice_list(company.alice, state="overdue", on=ON)
+    assert row.open_amount == Decimal("100.00")
