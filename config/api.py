@@ -113,6 +113,9 @@ def _mount() -> None:
     from kam.receivables.api import router as receivables_router
 
     api.add_router("/receivables", receivables_router)
+    from kam.orders.api import router as orders_router
+
+    api.add_router("/orders", orders_router)
 
 
 _mount()
