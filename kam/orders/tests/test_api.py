@@ -1,4 +1,4 @@
-"""The orders API: the same path and access rules as the pages, with real receivables behind the credit check."""
+"""The orders API: the pages' path and access rules, with real receivables behind the credit check."""
 
 import pytest
 
