@@ -102,6 +102,18 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"message": "Internal error; it has been logged"}, status=500)
 
 
+LATER_ROUTERS = [
+    ("/contracts", "kam.contracts.api"),
+    ("/pipeline", "kam.pipeline.api"),
+    ("/proposals", "kam.proposals.api"),
+    ("/tenders", "kam.tenders.api"),
+    ("/promotions", "kam.promotions.api"),
+    ("/segments", "kam.segments.api"),
+    ("/account-plans", "kam.accountplans.api"),
+    ("/health", "kam.health.api"),
+]
+
+
 def _mount() -> None:
     from kam.access.api import router as access_router
     from kam.clients.api import competitors_router
@@ -116,6 +128,13 @@ def _mount() -> None:
     from kam.orders.api import router as orders_router
 
     api.add_router("/orders", orders_router)
+    # Later apps mount themselves: kam/<app>/api.py with a `router` is served at /api/<prefix>.
+    import importlib
+    import importlib.util
+
+    for prefix, module in LATER_ROUTERS:
+        if importlib.util.find_spec(module) is not None:
+            api.add_router(prefix, importlib.import_module(module).router)
 
 
 _mount()

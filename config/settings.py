@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "kam.receivables",
     "kam.contracts",
     "kam.pipeline",
+    "kam.proposals",
+    "kam.tenders",
+    "kam.promotions",
+    "kam.segments",
+    "kam.accountplans",
+    "kam.health",
 ]
 
 MIDDLEWARE = [

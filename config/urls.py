@@ -23,6 +23,12 @@ urlpatterns = [
     path("receivables/", include("kam.receivables.urls")),
     path("contracts/", include("kam.contracts.urls")),
     path("pipeline/", include("kam.pipeline.urls")),
+    path("proposals/", include("kam.proposals.urls")),
+    path("tenders/", include("kam.tenders.urls")),
+    path("promotions/", include("kam.promotions.urls")),
+    path("segments/", include("kam.segments.urls")),
+    path("account-plans/", include("kam.accountplans.urls")),
+    path("account-health/", include("kam.health.urls")),
     path("api/", api.urls),
 ]
 

@@ -21,4 +21,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_receivables": policy.can(user, "receivables.view_receivables"),
         "nav_can_pipeline": policy.can(user, "pipeline.view_pipeline"),
         "nav_can_contracts": policy.can(user, "contracts.view_contracts"),
+        "nav_can_proposals": policy.can(user, "proposals.view_proposals"),
+        "nav_can_tenders": policy.can(user, "tenders.view_tenders"),
+        "nav_can_promotions": policy.can(user, "promotions.view_promotions"),
+        "nav_can_segments": policy.can(user, "segments.view_segments"),
+        "nav_can_account_plans": policy.can(user, "accountplans.view_plans"),
+        "nav_can_health": policy.can(user, "health.view_health"),
     }
