@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from . import views, views_dossier
+from . import picker, views, views_dossier
 
 app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
+    path("pick/", picker.pick, name="pick"),
     re_path(r"^export\.(?P<fmt>xlsx|csv)$", views.client_export, name="export"),
     path("<int:client_id>/", views.client_dossier, name="dossier"),
     path("<int:client_id>/edit/", views.client_edit, name="edit"),

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.clients.models import Client
+from kam.clients.picker import ClientPickerField
 
 from .models import PRICE_COLUMNS, ActKind, OrderSettings, Product, Reason
 
@@ -13,7 +14,7 @@ COLUMN_CHOICES = [(n, str(n)) for n in range(1, PRICE_COLUMNS + 1)]
 
 
 class NewOrderForm(forms.Form):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    client = ClientPickerField(label=_("Client"))
     column = forms.TypedChoiceField(
         label=_("Price-list column"),
         choices=[("", _("the client's column")), *COLUMN_CHOICES],

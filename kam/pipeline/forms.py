@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.access.models import Role, User
-from kam.clients.models import Client, Competitor
+from kam.clients.models import Competitor
+from kam.clients.picker import ClientPickerField
 
 from .models import LinkKind, Opportunity, Stage, Status
 
@@ -75,7 +76,7 @@ class LinkForm(forms.Form):
         label=_("this client is"),
         choices=[("child", _("below the other client")), ("parent", _("above the other client"))],
     )
-    other = forms.ModelChoiceField(label=_("other client"), queryset=Client.objects.none())
+    other = ClientPickerField(label=_("other client"))
 
     def __init__(self, *args: Any, clients: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
