@@ -6,3 +6,13 @@ class ProposalsConfig(AppConfig):
     name = "kam.proposals"
     label = "proposals"
     verbose_name = _("Commercial proposals")
+
+    def ready(self) -> None:
+        from kam.clients import dossier
+        from kam.core import briefs
+
+        from . import widgets
+
+        dossier.TABS["proposals"] = _("Proposals")
+        dossier.BUILDERS["proposals"] = widgets.proposals_tab
+        briefs.register(55, "proposals")(widgets.brief_proposals)
