@@ -15,6 +15,7 @@ from kam.clients.models import Client
 from . import selectors
 
 WIDGET_ROWS = 5
+DUE_SOON_DAYS = 7
 
 
 def contracts_tab(request: HttpRequest, client: Client) -> dict[str, Any]:
@@ -71,10 +72,15 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     today = timezone.localdate()
     overdue = selectors.overdue_obligations(user, today=today)
     renewals = selectors.renewals_due(user, today=today)
+    due_soon = selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS).filter(due_on__gte=today)
     return {
         "template": "contracts/_widget.html",
         "overdue": list(overdue[:WIDGET_ROWS]),
         "overdue_count": overdue.count(),
+        "due_soon": list(due_soon[:WIDGET_ROWS]),
+        "due_soon_count": due_soon.count(),
+        "due_soon_days": DUE_SOON_DAYS,
+        "today": today,
         "renewals": list(renewals[:WIDGET_ROWS]),
         "renewals_count": renewals.count(),
     }

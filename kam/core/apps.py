@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "kam.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import widgets
+
+        widgets.register_all()

@@ -29,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    flags = {
+    flags: dict[str, Any] = {
         "nav_can_audit": policy.can(user, "access.view_audit"),
         "nav_can_deputies": policy.can(user, "access.manage_deputies"),
         "nav_can_users": policy.can(user, "access.manage_users"),
@@ -48,3 +48,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_account_plans": policy.can(user, "accountplans.view_plans") and _routed("accountplans:list"),
         "nav_can_health": policy.can(user, "health.view_health") and _routed("health:list"),
     }
+    # A menu shows only when at least one of its links is allowed.
+    for menu, links in MENUS.items():
+        flags[f"nav_menu_{menu}"] = any(flags[f"nav_can_{link}"] for link in links)
+    return flags

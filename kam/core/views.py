@@ -19,15 +19,16 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context: dict[str, Any] = {
         "nav": "home",
+        "today": today,
         "client_count": clients.count() if user.role != Role.NONE else 0,
         "active_count": clients.filter(status=ClientStatus.ACTIVE).count() if user.role != Role.NONE else 0,
         "deputising_for": Deputy.objects.active(today).filter(deputy=user).select_related("absent"),
         "my_deputies": Deputy.objects.active(today).filter(absent=user).select_related("deputy"),
         "no_business_role": user.role == Role.NONE,
     }
-    from kam.core import dashboard  # widgets that later apps add
+    from kam.core import dashboard  # widgets that the apps register
 
-    context["widgets"] = dashboard.widgets_for(request, user)
+    context["widgets"] = dashboard.widgets_for(request, user) if user.role != Role.NONE else []
     return render(request, "core/home.html", context)
 
 

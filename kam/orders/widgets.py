@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kam.access import policy
 
 from . import selectors
-from .models import OPEN_STATUSES, Order, OrderStatus, ReturnLine
+from .models import OPEN_STATUSES, Decision, DiscountApproval, Order, OrderStatus, ReturnLine
 
 WIDGET_ROWS = 5
 
 
 def orders_widget(request: HttpRequest, user: Any) -> dict[str, Any] | None:
-    """What needs action today: the head's approvals, sales support's queue, the KAM's open orders."""
+    """What needs action today: the head's approvals, sales support's queue, the KAM's orders waiting."""
     if policy.can(user, "orders.approve_discount"):
         approvals = list(selectors.pending_approvals(user)[: WIDGET_ROWS + 1])
-        if approvals:
-            return {
-                "template": "orders/_widget.html",
-                "title": _("Orders waiting for your approval"),
-                "orders": [a.order for a in approvals[:WIDGET_ROWS]],
-                "more": len(approvals) > WIDGET_ROWS,
-                "link": "orders:approvals",
-            }
+        return {
+            "template": "orders/_widget.html",
+            "title": _("Orders waiting for your approval"),
+            "orders": [a.order for a in approvals[:WIDGET_ROWS]],
+            "more": len(approvals) > WIDGET_ROWS,
+            "link": "orders:approvals",
+            "empty": _("No order is waiting for your approval."),
+        }
     if policy.can(user, "orders.process"):
         counts = dict(
             selectors.support_queue(user)
@@ -44,22 +44,51 @@ def orders_widget(request: HttpRequest, user: Any) -> dict[str, Any] | None:
             "more": len(queue) > WIDGET_ROWS,
             "counts": [(OrderStatus(s).label, counts.get(s, 0)) for s in selectors.QUEUE_STATUSES],
             "link": "orders:queue",
+            "empty": _("The queue is empty: no order to enter or ship."),
         }
     if policy.is_kam(user):
-        mine = list(
+        # What waits on the KAM first (drafts, those the head sent back on top), then on the head,
+        # then orders on their way through sales support.
+        rejected = DiscountApproval.objects.filter(order=OuterRef("pk"), decision=Decision.REJECTED)
+        priority = Case(
+            When(status=OrderStatus.DRAFT, then=Value(0)),
+            When(status=OrderStatus.AWAITING_APPROVAL, then=Value(1)),
+            default=Value(2),
+        )
+        waiting = (
             selectors.orders_for_user(user)
             .filter(kam=user, status__in=[OrderStatus.DRAFT, *OPEN_STATUSES])
-            .order_by("-created_at")[: WIDGET_ROWS + 1]
+            .annotate(returned=Exists(rejected), priority=priority)
+            .order_by("priority", "-returned", "-created_at")
         )
-        if mine:
-            return {
-                "template": "orders/_widget.html",
-                "title": _("My orders in progress"),
-                "orders": mine[:WIDGET_ROWS],
-                "more": len(mine) > WIDGET_ROWS,
-                "link": "orders:list",
-            }
+        mine = list(waiting[: WIDGET_ROWS + 1])
+        return {
+            "template": "orders/_widget.html",
+            "title": _("My orders in progress"),
+            "orders": mine[:WIDGET_ROWS],
+            "more": len(mine) > WIDGET_ROWS,
+            "counts": _kam_counts(waiting) if mine else [],
+            "link": "orders:list",
+            "empty": _("No draft, no order waiting for approval and none on its way."),
+            "returned_label": _("returned by the head"),
+        }
     return None
+
+
+def _kam_counts(waiting: Any) -> list[tuple[str, int]]:
+    """Drafts, drafts the head sent back, awaiting approval, on their way: one query."""
+    n = waiting.order_by().aggregate(
+        drafts=Count("id", filter=Q(status=OrderStatus.DRAFT)),
+        returned=Count("id", filter=Q(status=OrderStatus.DRAFT, returned=True)),
+        awaiting=Count("id", filter=Q(status=OrderStatus.AWAITING_APPROVAL)),
+        moving=Count("id", filter=Q(status__in=selectors.QUEUE_STATUSES)),
+    )
+    return [
+        (str(OrderStatus.DRAFT.label), n["drafts"]),
+        (_("Returned by the head"), n["returned"]),
+        (str(OrderStatus.AWAITING_APPROVAL.label), n["awaiting"]),
+        (_("With sales support"), n["moving"]),
+    ]
 
 
 def brief_section(client: Any, user: Any) -> dict[str, Any] | None:
