@@ -6,3 +6,13 @@ class AccountPlansConfig(AppConfig):
     name = "kam.accountplans"
     label = "accountplans"
     verbose_name = _("Account plans")
+
+    def ready(self) -> None:
+        from kam.clients import dossier
+        from kam.core import dashboard
+
+        from . import widgets
+
+        dossier.TABS["accountplan"] = _("Account plan")
+        dossier.BUILDERS["accountplan"] = widgets.dossier_tab
+        dashboard.register(widgets.dashboard_widget)
