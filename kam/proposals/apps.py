@@ -8,10 +8,21 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("Commercial proposals")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
         from kam.core import briefs
 
-        from . import widgets
+        from . import models, widgets
+
+        for model in (
+            models.Proposal,
+            models.ProposalVersion,
+            models.ProposalLine,
+            models.ProposalTemplate,
+            models.Letterhead,
+        ):
+            auditlog.register(model)
 
         dossier.TABS["proposals"] = _("Proposals")
         dossier.BUILDERS["proposals"] = widgets.proposals_tab
