@@ -17,7 +17,7 @@ from ninja.params.functions import Path
 
 from kam.access import policy
 from kam.access.models import User
-from kam.core.api import READ_ERRORS, WRITE_ERRORS, KamPagination, StrictIn, Text
+from kam.core.api import WRITE_ERRORS, KamPagination, StrictIn, Text
 from kam.core.money import from_kopecks
 from kam.orders.models import Product
 
@@ -68,10 +68,10 @@ class PlanFilterIn(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
     status: Literal["", *PlanStatus.values] = ""  # type: ignore[valid-type]
     client: int | None = Field(None, ge=1, le=2**53)
-    q: str = Field("", max_length=100)
+    q: Text = Field("", max_length=100)
 
 
-@router.get("", response={200: list[PlanSummaryOut], **READ_ERRORS}, summary="Account plans the user may see")
+@router.get("", response={200: list[PlanSummaryOut], **WRITE_ERRORS}, summary="Account plans the user may see")
 @paginate(KamPagination)
 def plan_list(request: HttpRequest, filters: Query[PlanFilterIn]) -> QuerySet[AccountPlan]:
     user = _user(request)
@@ -196,7 +196,7 @@ def _plan_out(plan: AccountPlan) -> dict[str, Any]:
     }
 
 
-@router.get("/{plan_id}", response={200: PlanOut, **READ_ERRORS}, summary="One plan with its progress")
+@router.get("/{plan_id}", response={200: PlanOut, **WRITE_ERRORS}, summary="One plan with its progress")
 def plan_get(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     return _plan_out(_plan(request, plan_id))
 
@@ -286,7 +286,7 @@ class VersionOut(Schema):
 
 @router.get(
     "/{plan_id}/versions",
-    response={200: list[VersionOut], **READ_ERRORS},
+    response={200: list[VersionOut], **WRITE_ERRORS},
     summary="Frozen submitted versions",
 )
 def plan_versions(request: HttpRequest, plan_id: Id) -> list[dict[str, Any]]:
