@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,8 +18,15 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("KAM_DEBUG", False)
+# KAM_ENV=production turns on the HTTPS-only settings below (HSTS, secure cookies, redirect to HTTPS)
+# and requires KAM_SECRET_KEY; `manage.py check --deploy` is clean with it (kam/core/tests/test_security.py).
+PRODUCTION = os.environ.get("KAM_ENV", "development").strip().lower() == "production"
 # A fixed development key only when debugging locally; production must set KAM_SECRET_KEY.
 SECRET_KEY = os.environ.get("KAM_SECRET_KEY", "kam-insecure-local-key-change-me")
+if PRODUCTION and "KAM_SECRET_KEY" not in os.environ:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("KAM_ENV=production needs KAM_SECRET_KEY (50+ random characters)")
 ALLOWED_HOSTS = [
     h for h in os.environ.get("KAM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -36,6 +44,7 @@ INSTALLED_APPS = [
     "ninja",
     "rules.apps.AutodiscoverRulesConfig",
     "auditlog",
+    "axes",
     "kam.core",
     "kam.access",
     "kam.clients",
@@ -69,6 +78,8 @@ MIDDLEWARE = [
     "kam.access.api_auth.ApiTokenMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "kam.core.middleware.UserTimezoneMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lock-out page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "access.User"
 AUTHENTICATION_BACKENDS = [
+    "kam.access.backends.LockoutBackend",  # django-axes: refuses logins while locked out
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -141,10 +153,56 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the apps when collectstatic
 MEDIA_ROOT = Path(os.environ.get("KAM_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Sessions end when the browser closes, and in any case KAM_SESSION_HOURS after the login.
+SESSION_COOKIE_AGE = int(float(os.environ.get("KAM_SESSION_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("KAM_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env_bool("KAM_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's plain-HTTP probe
+SECURE_HSTS_SECONDS = int(os.environ.get("KAM_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAM_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("KAM_HSTS_PRELOAD", PRODUCTION)
+if env_bool("KAM_BEHIND_PROXY", False):
+    # nginx terminates TLS and sets X-Forwarded-Proto (docs/operators/nginx.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address for the login rate limit and lock-out: REMOTE_ADDR, or the header the proxy
+# sets (KAM_CLIENT_IP_HEADER=HTTP_X_REAL_IP behind nginx), else every user shares nginx's address.
+CLIENT_IP_META_KEY = os.environ.get("KAM_CLIENT_IP_HEADER", "REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = CLIENT_IP_META_KEY
+
+# Content-Security-Policy (django-csp): scripts only from our own origin or with the page's nonce;
+# inline on*="" handlers never run (kam/static/kam/kam.js gives their behaviour without them).
+# Inline style attributes stay allowed (bars and indents use them; styles cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],  # the nonce of each response, for <script nonce=...>
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login lock-out (django-axes): KAM_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address lock that pair out for KAM_LOGIN_LOCKOUT_MINUTES; the 20/minute per-address rate limit
+# (kam/access/views.py) stays in front of it.
+AXES_FAILURE_LIMIT = int(os.environ.get("KAM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("KAM_LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kam.access.views.locked_out"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (CLIENT_IP_META_KEY, "REMOTE_ADDR")
+AXES_VERBOSE = False
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("KAM_REDIS_URL"):

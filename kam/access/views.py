@@ -1,8 +1,10 @@
 from auditlog.models import LogEntry
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -32,6 +34,29 @@ class LoginView(auth_views.LoginView):
             messages.error(request, _("Too many login attempts. Wait a minute and try again."))
             return self.get(request)
         return super().post(request, *args, **kwargs)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes' answer to a locked-out login: the login page with the reason, status 429."""
+    minutes = round(float(settings.AXES_COOLOFF_TIME or 0) * 60)
+    form = AuthenticationForm(request, data=None)
+    message = (
+        _(
+            "Too many wrong passwords: this account is locked on this computer for %(minutes)s minutes. "
+            "Wait and try again, or ask an administrator to unlock it."
+        )
+        % {"minutes": minutes}
+        if minutes
+        else _("Too many wrong passwords: this account is locked. Ask an administrator to unlock it.")
+    )
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "locked_out": message, "next": request.POST.get("next", "")},
+        status=429,
+    )
 
 
 def _require(request: HttpRequest, perm: str) -> None:
