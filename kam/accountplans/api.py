@@ -71,7 +71,7 @@ class PlanFilterIn(Schema):
     q: Text = Field("", max_length=100)
 
 
-@router.get("", response={200: list[PlanSummaryOut], **WRITE_ERRORS}, summary="Account plans the user may see")
+@router.get("", response={200: list[PlanSummaryOut], **WRITE_ERRORS}, summary="Plans the user may see")
 @paginate(KamPagination)
 def plan_list(request: HttpRequest, filters: Query[PlanFilterIn]) -> QuerySet[AccountPlan]:
     user = _user(request)
