@@ -7,7 +7,6 @@ Each database is prepared in a subprocess with its own DATABASE_URL so Django se
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -31,16 +30,41 @@ def _inn(n: int) -> str:
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, path: Path, lines: int) -> None:
-    """The ledger as a 1C export would give it: line id, dd.mm.yyyy, INN, comma decimals, ';'."""
-    rows = con.execute(
-        f"SELECT line_id, strftime(date, '%d.%m.%Y'), (client_id - 1) % {CLIENTS}, revenue_kop, cost_kop "
-        f"FROM lines ORDER BY line_id LIMIT {lines}"
-    ).fetchall()
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(["Код строки", "Дата", "ИНН", "Выручка", "Себестоимость"])
-        for line_id, day, client, revenue, cost in rows:
-            writer.writerow([f"L{line_id}", day, _inn(client), _money(revenue), _money(cost)])
+    """The ledger as a 1C export would give it: line id, dd.mm.yyyy, INN, comma decimals, ';'.
+
+    Written by DuckDB (the INN's check digit and the money text in SQL), so that writing 10 M lines
+    takes seconds; `_inn` and `_money` say the same in Python.
+    """
+    digits = " + ".join(
+        f"CAST(substr(base, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate((2, 4, 10, 3, 5, 9, 4, 6, 8))
+    )
+
+    def money(col: str) -> str:
+        return (
+            f"(CASE WHEN {col} < 0 THEN '-' ELSE '' END) || CAST(abs({col}) // 100 AS VARCHAR) || ',' "
+            f"|| lpad(CAST(abs({col}) % 100 AS VARCHAR), 2, '0')"
+        )
+
+    header = ";".join(["Код строки", "Дата", "ИНН", "Выручка", "Себестоимость"])
+    body = path.with_suffix(".body")
+    con.execute(
+        f"""
+        COPY (
+            SELECT 'L' || line_id, strftime(date, '%d.%m.%Y'),
+                   base || CAST(({digits}) % 11 % 10 AS VARCHAR), {money("revenue_kop")}, {money("cost_kop")}
+            FROM (
+                SELECT *, '77' || lpad(CAST((client_id - 1) % {CLIENTS} AS VARCHAR), 7, '0') AS base
+                FROM lines ORDER BY line_id LIMIT {lines}
+            )
+            ORDER BY line_id
+        ) TO '{body}' (FORMAT csv, DELIMITER ';', HEADER false, QUOTE '')
+        """
+    )
+    with path.open("wb") as out, body.open("rb") as rows:
+        out.write((header + "\n").encode("utf-8"))
+        while chunk := rows.read(1 << 20):
+            out.write(chunk)
+    body.unlink()
 
 
 def _money(kop: int) -> str:
@@ -93,6 +117,8 @@ else:
         next(reader)
         cursor.executemany("INSERT INTO bench_plain VALUES (?, ?, ?, ?, ?)", list(reader))
 baseline = time.perf_counter() - began
+import json
+print("TIMINGS " + json.dumps(batch.timings))
 print(f"RESULT {count} {ours} {baseline}")
 """
 
@@ -107,6 +133,8 @@ def _run_child(database_url: str, csv_path: Path) -> tuple[int, float, float]:
         check=False,
     )
     for line in out.stdout.splitlines():
+        if line.startswith("TIMINGS "):
+            print(f"    phases: {line[8:]}")
         if line.startswith("RESULT "):
             _tag, count, ours, baseline = line.split()
             return int(count), float(ours), float(baseline)

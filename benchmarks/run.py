@@ -5,7 +5,8 @@
   memory:   peak RSS of kam's analysis at that size (subprocess)
   import:   kam's ledger import vs plain COPY (PostgreSQL) / bulk insert (SQLite)
 
-Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-postgres]
+Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-analysis]
+       [--skip-postgres]
 The machine is shared and noisy: every figure is the median of --repeat runs.
 """
 
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-analysis", action="store_true")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -167,12 +169,17 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="kam-bench-"))
     print(f"kam benchmarks: {args.lines:,} ledger lines, 100,000 clients, median of {args.repeat} runs")
+    print(f"  load average at start: {_load()} ({os.cpu_count()} cores; the machine may be shared)")
     began = time.perf_counter()
     parquet = write_parquet(generate(args.lines), work / "lines.parquet")
     print(f"  (data generated in {time.perf_counter() - began:.1f} s)")
 
     con = duckdb.connect()
     con.execute(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{parquet}')")
+    if args.skip_analysis:
+        run_import_bench_if_any(con, work, args)
+        print(f"\nload average at the end: {_load()}")
+        return
     aggregate_time = median_time(
         lambda: con.execute(f"CREATE OR REPLACE TABLE ledger_monthly AS {AGGREGATE_SQL}"), 1
     )
@@ -214,12 +221,21 @@ def main() -> None:
     print(f"\nmemory: peak RSS of the analysis process (SQLite): {peak_mib:.0f} MiB (target < 1024 MiB)")
 
     if not args.skip_import:
-        try:
-            from import_bench import run_import_bench
-        except ImportError as error:
-            print(f"\nimport: skipped ({error})")
-        else:
-            run_import_bench(con, work, args.lines, args.repeat, skip_postgres=args.skip_postgres, row=row)
+        run_import_bench_if_any(con, work, args)
+    print(f"\nload average at the end: {_load()}")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_import_bench_if_any(con: duckdb.DuckDBPyConnection, work: Path, args: argparse.Namespace) -> None:
+    try:
+        from import_bench import run_import_bench
+    except ImportError as error:
+        print(f"\nimport: skipped ({error})")
+    else:
+        run_import_bench(con, work, args.lines, args.repeat, skip_postgres=args.skip_postgres, row=row)
 
 
 if __name__ == "__main__":

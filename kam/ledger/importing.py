@@ -346,7 +346,8 @@ class Table:
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
-        for close in self.closers:
+        closers, self.closers = self.closers, []
+        for close in closers:
             close()
 
 

@@ -37,13 +37,14 @@ from kam.clients.models import Client, ClientStatus
 from kam.clients.validators import normalise_tax_number
 from kam.core.tasks import run_in_background
 
-from . import importing
+from . import fastpath, importing
 from .importing import ErrorLog, FileProblem, ParsedLines, RowParser
 from .models import ImportBatch, ImportSource, ImportStatus, LedgerMonthly, SalesLine
 
 log = logging.getLogger(__name__)
 
 ERRORS_KEPT = 1000
+FAST_PATH = True  # try the columnar reader (fastpath.py) first; tests turn it off to test the row reader
 PROGRESS_EVERY = 20_000
 SQLITE_CHUNK = 5_000
 UPLOAD_DIR = "ledger-imports"
@@ -367,10 +368,25 @@ def _execute(
                 % {"fields": ", ".join(missing), "headers": ", ".join(h or "—" for h in table.headers)}
             )
         clock = _Clock()
-        errors = ErrorLog(ERRORS_KEPT)
-        parser = RowParser(table.headers, mapping, errors)
         progress = _Progress(batch, table.fraction_read, echo)
         progress.phase("reading", 0)
+        prepared = fastpath.prepare(raw, table, mapping) if FAST_PATH else None
+        if prepared is not None:
+            table.close()
+            try:
+                if _execute_fast(batch, prepared, options, progress, clock):
+                    return
+            finally:
+                prepared.close()
+        if table.kind == "csv" and FAST_PATH:
+            # The fast path read the file (or gave up part way): start again from the top.
+            table.close()
+            table = importing.open_table(
+                raw, name=batch.file_name, encoding=options.encoding, delimiter=options.delimiter
+            )
+            progress.fraction = table.fraction_read
+        errors = ErrorLog(ERRORS_KEPT)
+        parser = RowParser(table.headers, mapping, errors)
         total = importing.parse_rows(table.rows, parser, every=PROGRESS_EVERY // 4, progress=progress.rows)
     finally:
         table.close()
@@ -406,6 +422,124 @@ def _execute(
         batch.progress_rows = total
         batch.timings = clock.as_json()
         batch.save()
+
+
+def _execute_fast(
+    batch: ImportBatch,
+    prepared: fastpath.Prepared,
+    options: ImportOptions,
+    progress: _Progress,
+    clock: _Clock,
+) -> bool:
+    """Import a file the fast path has read and checked; False (nothing written) when a client,
+    manager or department does not match, so the row reader must import it and say which rows."""
+    clock.lap("read")
+    progress.batch.progress_rows = prepared.total
+    progress.phase("checking", 90)
+    with _write_lock(), transaction.atomic():
+        _claim_writer(batch)
+        if not _resolve_fast(prepared, options):
+            return False
+        clock.lap("check")
+        progress.batch.phase = "writing"
+        inserted = _write_fast(batch, prepared, clock)
+        batch.rows_total = prepared.total
+        batch.rows_ok = inserted
+        batch.rows_skipped = prepared.total - inserted
+        batch.rows_bad = 0
+        batch.errors = []
+        batch.errors_total = 0
+        batch.clients_created = 0
+        batch.status = ImportStatus.IMPORTED
+        batch.message = _summary(batch)
+        batch.finished_at = timezone.now()
+        batch.phase = ""
+        batch.progress_pct = 100
+        batch.progress_rows = prepared.total
+        batch.timings = {**clock.as_json(), "columnar": 1}
+        batch.save()
+    return True
+
+
+def _resolve_fast(prepared: fastpath.Prepared, options: ImportOptions) -> bool:
+    """Match INNs, managers and departments as _resolve does; False at the first one that doesn't."""
+    by_inn, _by_name = _lookup_clients([("i", inn) for inn in prepared.inns])
+    clients = []
+    for inn in prepared.inns:
+        matches = by_inn.get(inn, [])
+        if len(matches) > 1:
+            matches = [m for m in matches if m[3] == "RU"] or matches
+        if len(matches) != 1:
+            return False
+        pk, owner, department, _country = matches[0]
+        clients.append((inn, pk, owner, department))
+    user_keys, user_departments, _users = _user_index()
+    managers = []
+    for raw, key in prepared.managers.items():
+        if not key:
+            continue
+        matched = _match_user(key, user_keys)
+        if len(matched) == 1:
+            managers.append((raw, next(iter(matched))))
+        elif matched or options.unknown_refs == "error":
+            return False
+    departments = []
+    if prepared.departments:
+        department_by_name = {importing.name_key(d.name): d.pk for d in Department.objects.all()}
+        for raw, key in prepared.departments.items():
+            found = department_by_name.get(key) if key else None
+            if found is not None:
+                departments.append((raw, found))
+            elif key and options.unknown_refs == "error":
+                return False
+    add = fastpath.add_table
+    add(
+        prepared,
+        "client_map",
+        ("inn", "client_id", "owner", "dept"),
+        ("VARCHAR", "BIGINT", "BIGINT", "BIGINT"),
+        clients,
+    )
+    add(prepared, "mgr_map", ("raw", "user_id"), ("VARCHAR", "BIGINT"), managers)
+    add(prepared, "dept_map", ("raw", "dept_id"), ("VARCHAR", "BIGINT"), departments)
+    add(prepared, "user_dept", ("user_id", "dept"), ("BIGINT", "BIGINT"), list(user_departments.items()))
+    return True
+
+
+def _write_fast(batch: ImportBatch, prepared: fastpath.Prepared, clock: _Clock) -> int:
+    """The prepared lines into the ledger and the monthly aggregate; returns lines added."""
+    con = prepared.con
+    count = prepared.total
+    with connection.cursor() as cursor:
+        after_id = _last_line_id(cursor)
+        if connection.vendor == "postgresql":
+            stage = prepared.workdir / "stage.csv"
+            final = fastpath.final_sql(prepared, iso_dates=False)
+            con.execute(f"COPY ({final}) TO '{stage}' (FORMAT csv, HEADER false)")
+            _create_stage(cursor)
+            sql = f"COPY ledger_stage ({_STAGE_COLUMNS}) FROM STDIN (FORMAT csv)"
+            with cursor.cursor.copy(sql) as copy, stage.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            inserted = _stage_to_ledger(cursor, batch.pk, count, clock, empty=after_id == 0)
+        else:
+            cursor.execute("PRAGMA cache_size = -262144")
+            new = count
+            if after_id and new >= BULK_LOAD_MIN:
+                ids = [ext for (ext,) in con.execute("SELECT ext FROM keyed").fetchall()]
+                new -= _already_there(cursor, ids)
+            result = con.execute(fastpath.final_sql(prepared, iso_dates=True))
+
+            def rows() -> Iterator[tuple[Any, ...]]:
+                while chunk := result.fetchmany(SQLITE_CHUNK):
+                    yield from chunk
+
+            with bulk_load(cursor, new, clock):
+                inserted = _insert_sqlite(cursor, batch.pk, rows())
+        clock.lap("insert")
+        _update_monthly(cursor, after_id)
+        clock.lap("aggregate")
+    return inserted
 
 
 def _summary(batch: ImportBatch) -> str:
@@ -764,8 +898,7 @@ def _write(batch: ImportBatch, plan: _Plan, clock: _Clock) -> int:
             with bulk_load(cursor, new, clock):
                 inserted = _insert_sqlite(cursor, batch.pk, values)
         clock.lap("insert")
-        _fill_affected_from_new_lines(cursor, after_id)
-        _refresh_affected(cursor)
+        _update_monthly(cursor, after_id)
         clock.lap("aggregate")
     return inserted
 
@@ -774,6 +907,21 @@ LINE_COLUMNS = (
     "external_id, date, client_id, manager_id, department_id, product_code, product_name, quantity, "
     "revenue, cost, batch_id"
 )
+
+
+_STAGE_COLUMNS = (
+    "external_id, date, client_id, manager_id, department_id, product_code, product_name, quantity, "
+    "revenue_kop, cost_kop"
+)
+
+
+def _create_stage(cursor: Any) -> None:
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_stage")
+    cursor.execute(
+        "CREATE TEMP TABLE ledger_stage (external_id varchar(128), date date, client_id bigint, "
+        "manager_id bigint, department_id bigint, product_code varchar(64), product_name varchar(300), "
+        "quantity numeric(18, 3), revenue_kop bigint, cost_kop bigint)"
+    )
 
 
 def _insert_postgres(
@@ -785,38 +933,69 @@ def _insert_postgres(
     the stage nothing can clash and the insert needs no ON CONFLICT check (a third of its time).
     Knowing how many lines are really new also keeps a re-import from rebuilding the indexes.
     """
-    cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_stage")
-    cursor.execute(
-        "CREATE TEMP TABLE ledger_stage (external_id varchar(128), date date, client_id bigint, "
-        "manager_id bigint, department_id bigint, product_code varchar(64), product_name varchar(300), "
-        "quantity numeric(18, 3), revenue_kop bigint, cost_kop bigint)"
-    )
-    with cursor.cursor.copy(
-        "COPY ledger_stage (external_id, date, client_id, manager_id, department_id, product_code, "
-        "product_name, quantity, revenue_kop, cost_kop) FROM STDIN (FORMAT BINARY)"
-    ) as copy:
+    _create_stage(cursor)
+    with cursor.cursor.copy(f"COPY ledger_stage ({_STAGE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(
             ["varchar", "date", "int8", "int8", "int8", "varchar", "varchar", "numeric", "int8", "int8"]
         )
         write = copy.write_row
         for row in values:
             write(row)
+    return _stage_to_ledger(cursor, batch_id, count, clock, empty=empty)
+
+
+def _stage_to_ledger(cursor: Any, batch_id: int, count: int, clock: _Clock, *, empty: bool) -> int:
+    """From the filled temp table ledger_stage (kopecks) into the ledger, then the monthly aggregate.
+
+    The lines already in the ledger are deleted from the stage first, so what is left is exactly
+    what gets inserted; the aggregate is then brought up to date by adding the stage's sums to it
+    (INSERT … ON CONFLICT DO UPDATE), instead of recomputing the touched months from the ledger.
+    """
     if not empty:
         cursor.execute(
             "DELETE FROM ledger_stage s USING ledger_salesline l WHERE l.external_id = s.external_id"
         )
         count -= int(cursor.rowcount)
     clock.lap("copy")
-    with bulk_load(cursor, count, clock):
+    with bulk_load(cursor, count, clock, unique=True):
         cursor.execute(
             f"INSERT INTO ledger_salesline ({LINE_COLUMNS}) "
-            "SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
-            "quantity, revenue_kop::numeric / 100, cost_kop::numeric / 100, %s FROM ledger_stage",
+            "SELECT external_id, date, client_id, manager_id, department_id, COALESCE(product_code, ''), "
+            "COALESCE(product_name, ''), quantity, revenue_kop::numeric / 100, cost_kop::numeric / 100, %s "
+            "FROM ledger_stage",
             [batch_id],
         )
         inserted = int(cursor.rowcount)
-    cursor.execute("DROP TABLE pg_temp.ledger_stage")
     return inserted
+
+
+def _update_monthly(cursor: Any, after_id: int) -> None:
+    """Bring the monthly aggregate up to date with the lines just added (ids above `after_id`).
+
+    PostgreSQL: the stage holds exactly those lines, in kopecks: their sums are added. SQLite: the
+    (client, month) pairs they touch are recomputed from the ledger.
+    """
+    if connection.vendor == "postgresql":
+        _add_stage_to_monthly(cursor)
+        cursor.execute("DROP TABLE pg_temp.ledger_stage")
+    else:
+        _fill_affected_from_new_lines(cursor, after_id)
+        _refresh_affected(cursor)
+
+
+def _add_stage_to_monthly(cursor: Any) -> None:
+    """ledger_monthly += the stage's sums per client × manager × department × month (PostgreSQL)."""
+    cursor.execute("SET LOCAL work_mem = '256MB'")  # hash the groups in memory
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute(
+        f"INSERT INTO ledger_monthly ({_MONTHLY_COLUMNS}) "
+        "SELECT client_id, manager_id, department_id, CAST(date_trunc('month', date) AS date), "
+        "CAST(SUM(revenue_kop) AS bigint), CAST(SUM(revenue_kop - cost_kop) AS bigint), COUNT(*) "
+        "FROM ledger_stage GROUP BY 1, 2, 3, 4 "
+        "ON CONFLICT (client_id, month, COALESCE(manager_id, 0), COALESCE(department_id, 0)) DO UPDATE SET "
+        "turnover = ledger_monthly.turnover + EXCLUDED.turnover, "
+        "income = ledger_monthly.income + EXCLUDED.income, lines = ledger_monthly.lines + EXCLUDED.lines"
+    )
 
 
 def _already_there(cursor: Any, ids: list[str]) -> int:
@@ -855,7 +1034,9 @@ BULK_LOAD_MIN = 100_000
 
 
 @contextlib.contextmanager
-def bulk_load(cursor: Any, adding: int, clock: _Clock | None = None) -> Iterator[None]:
+def bulk_load(
+    cursor: Any, adding: int, clock: _Clock | None = None, *, unique: bool = False
+) -> Iterator[None]:
     """Around a load of at least a quarter of the ledger: drop the secondary indexes, build them after.
 
     Building an index once is several times faster than updating four of them line by line
@@ -868,17 +1049,34 @@ def bulk_load(cursor: Any, adding: int, clock: _Clock | None = None) -> Iterator
         return
     for index in SalesLine._meta.indexes:
         cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+    # `unique`: the caller guarantees new line ids (it removed the known ones under the import lock),
+    # so the unique index on the line id can be built after the load too (PostgreSQL; a clash would
+    # fail the rebuild and roll the whole import back).
+    unique_names = _unique_constraints(cursor) if unique and connection.vendor == "postgresql" else []
+    for name in unique_names:
+        cursor.execute(f'ALTER TABLE ledger_salesline DROP CONSTRAINT "{name}"')
     yield
     if clock is not None:
         clock.lap("insert")
     if connection.vendor == "postgresql":
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred foreign-key checks must run first
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # sort each index in memory
     table = SalesLine._meta.db_table
     for index in SalesLine._meta.indexes:
         columns = ", ".join(f'"{_column(name)}"' for name in index.fields)
         cursor.execute(f'CREATE INDEX "{index.name}" ON "{table}" ({columns})')
+    for name in unique_names:
+        cursor.execute(f'ALTER TABLE ledger_salesline ADD CONSTRAINT "{name}" UNIQUE (external_id)')
     if clock is not None:
         clock.lap("indexes")
+
+
+def _unique_constraints(cursor: Any) -> list[str]:
+    """The names of the unique constraints on ledger_salesline (the line id's), PostgreSQL."""
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'ledger_salesline'::regclass AND contype = 'u'"
+    )
+    return [str(name) for (name,) in cursor.fetchall()]
 
 
 def _line_count_estimate(cursor: Any) -> int:

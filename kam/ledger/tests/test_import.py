@@ -375,7 +375,7 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(company, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_refresh_affected", broken)
+    monkeypatch.setattr(services, "_update_monthly", broken)
     batch = run(company, csv_bytes(one_c_rows()))
     assert batch.status == ImportStatus.FAILED
     assert "disk full" in batch.message
