@@ -68,7 +68,7 @@ class VersionOut(Schema):
     lines: list[LineOut] = []
 
 
-class ProposalSummaryOut(Schema):
+class _ProposalFields(Schema):
     id: int
     number: str
     version: int
@@ -81,6 +81,8 @@ class ProposalSummaryOut(Schema):
     order_id: int | None = None
     opportunity_id: int | None = None
 
+
+class ProposalSummaryOut(_ProposalFields):
     @staticmethod
     def resolve_client(obj: Proposal) -> str:
         return str(obj.client)
@@ -90,7 +92,7 @@ class ProposalSummaryOut(Schema):
         return str(obj.kam)
 
 
-class ProposalOut(ProposalSummaryOut):
+class ProposalOut(_ProposalFields):
     reject_reason: str
     versions: list[int]
     current: VersionOut
