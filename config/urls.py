@@ -29,6 +29,7 @@ urlpatterns = [
     path("segments/", include("kam.segments.urls")),
     path("account-plans/", include("kam.accountplans.urls")),
     path("account-health/", include("kam.health.urls")),
+    path("reports/", include("kam.core.urls_reports")),
     path("api/", api.urls),
 ]
 

@@ -37,6 +37,10 @@ fi
 if ! command -v pdftotext >/dev/null 2>&1; then
   apt_install poppler-utils
 fi
+# LibreOffice (headless) converts the Excel exports in tests, to prove that an office suite opens them.
+if ! command -v soffice >/dev/null 2>&1; then
+  apt_install libreoffice-calc-nogui
+fi
 if ! ldconfig -p | grep -q libpango-1.0; then
   apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 fi
