@@ -1,7 +1,5 @@
 """Promotions as JSON (mounted at /api/promotions): the pages' access rules and the same selectors."""
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal

@@ -284,3 +284,36 @@ def test_the_dossier_tab_and_the_brief_show_open_proposals(company, catalogue, l
 
 def test_the_nav_link_shows_for_those_who_may(company, login):
     assert 'href="/proposals/"' in login(company.alice).get("/proposals/").content.decode()
+
+
+def test_a_proposal_for_an_opportunity_shows_on_its_page(company, catalogue, login):
+    from datetime import date
+
+    from kam.pipeline.models import Opportunity
+
+    deal = Opportunity.objects.create(
+        client=company.alice_client,
+        owner=company.alice,
+        title="Зимний сезон",
+        amount=Decimal("100000"),
+        probability=50,
+        expected_on=date(2030, 1, 1),
+    )
+    other = Opportunity.objects.create(
+        client=company.carol_client,
+        owner=company.carol,
+        title="Чужая",
+        amount=Decimal("1"),
+        probability=5,
+        expected_on=date(2030, 1, 1),
+    )
+    web = login(company.alice)
+    page = web.get(f"/pipeline/{deal.pk}/").content.decode()
+    assert "No proposals for this opportunity yet" in page
+    response = web.post("/proposals/new/", {"client": company.alice_client.pk, "opportunity": other.pk})
+    assert response.status_code == 200 and not Proposal.objects.exists()
+    response = web.post("/proposals/new/", {"client": company.alice_client.pk, "opportunity": deal.pk})
+    proposal = Proposal.objects.get()
+    assert proposal.opportunity == deal
+    assert proposal.number in web.get(f"/pipeline/{deal.pk}/").content.decode()
+    assert "Зимний сезон" in web.get(f"/proposals/{proposal.pk}/").content.decode()
