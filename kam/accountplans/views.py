@@ -287,8 +287,10 @@ def _edit(
             _after_edit(request, plan, reopened, message)
             return _back(plan, anchor)
     plan.refresh_from_db()
+    # htmx swaps only successful answers: the form with its errors comes back as 200 to an htmx request.
+    status = 200 if getattr(request, "htmx", False) else 422
     return render(
-        request, "accountplans/detail.html", _detail_context(request, plan, **{form_name: form}), status=422
+        request, "accountplans/detail.html", _detail_context(request, plan, **{form_name: form}), status=status
     )
 
 

@@ -59,6 +59,15 @@ def test_a_kam_plans_a_key_client_links_a_visit_and_moves_an_opportunity(live_co
     page.click("#objective-form button[type=submit]")
     page.wait_for_selector("#objectives-table")
     assert "Revenue" in page.inner_text("#objectives-table")
+    # htmx: a bad product code comes back in the form, the page stays as it was.
+    page.select_option("#objective-form select[name=kind]", "product")
+    page.fill("#objective-form input[name=product]", "NO-SUCH")
+    page.click("#objective-form button[type=submit]")
+    page.wait_for_selector("#objective-form .errorlist")
+    assert "No product with this code" in page.inner_text("#objective-form")
+    page.fill("#swot-form input[name=text]", "Сильная сторона: склад рядом")
+    page.click("#swot-form button[type=submit]")
+    page.wait_for_selector("#swot-strength li:has-text('склад рядом')")
 
     page.fill("#action-form input[name=title]", "Present the pumps to the chief engineer")
     page.select_option("#action-form select[name=kind]", "visit")
