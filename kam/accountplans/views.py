@@ -289,9 +289,8 @@ def _edit(
     plan.refresh_from_db()
     # htmx swaps only successful answers: the form with its errors comes back as 200 to an htmx request.
     status = 200 if getattr(request, "htmx", False) else 422
-    return render(
-        request, "accountplans/detail.html", _detail_context(request, plan, **{form_name: form}), status=status
-    )
+    context = _detail_context(request, plan, **{form_name: form})
+    return render(request, "accountplans/detail.html", context, status=status)
 
 
 @login_required
