@@ -9,9 +9,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kam.access import policy
 from kam.access.models import Role, User
+from kam.core.money import format_number
 
 MOVES_SHOWN = 8
 PUNCTUALITY_DAYS = 7
@@ -48,7 +50,14 @@ def concentration_widget(request: HttpRequest, user: User) -> dict[str, Any] | N
     ):
         value, old = _decimal(now.get(key)), _decimal(before.get(key))
         delta = value - old if value is not None and old is not None else None
-        figures.append({"key": label, "value": value, "delta": delta, "is_share": is_share})
+        text = ""
+        if delta is not None:
+            text = (
+                _("%(n)s pp") % {"n": format_number(abs(delta) * 100, 1)}
+                if is_share
+                else format_number(abs(delta), 0)
+            )
+        figures.append({"key": label, "value": value, "delta": delta, "delta_text": text, "is_share": is_share})
     hhi = _decimal(now.get("hhi"))
     widget.update(
         previous=previous,

@@ -73,6 +73,12 @@ def schedule(company: Company) -> None:
     now = timezone.localtime()
     start = now.replace(hour=15, minute=0, second=0, microsecond=0)
     plan(company.alice, company.alice_client, kind="meeting", start=start, place="Romashka HQ")
+    # Bob started yesterday's visit 25 minutes late: the head's punctuality card shows it.
+    from kam.activities import services
+
+    yesterday = (now - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    visit = plan(company.bob, company.bob_client, kind="visit", start=yesterday, place="Vasilek warehouse")
+    services.activity_start(user=company.bob, activity=visit, at=yesterday + timedelta(minutes=25))
 
 
 def obligations(company: Company, number: str = "D-77") -> None:

@@ -60,7 +60,8 @@ def test_the_heads_today_approvals_dependence_team_and_punctuality(company, logi
     assert 'id="dependence-alerts"' in body
     assert 'id="plan-widget"' in body and "Alice Test" in body and "Bob Test" in body  # the team
     assert "Carol Test" not in body  # another department
-    assert 'id="punctuality-widget"' in body
+    assert 'id="punctuality-widget"' in body and "1 late start of 1" in body
+    assert body.index("Bob Test", body.index('id="punctuality-widget"')) > 0
     assert body.index('id="orders-widget"') < body.index('id="plan-widget"')
 
 
