@@ -57,7 +57,9 @@ def concentration_widget(request: HttpRequest, user: User) -> dict[str, Any] | N
                 if is_share
                 else format_number(abs(delta), 0)
             )
-        figures.append({"key": label, "value": value, "delta": delta, "delta_text": text, "is_share": is_share})
+        figures.append(
+            {"key": label, "value": value, "delta": delta, "delta_text": text, "is_share": is_share}
+        )
     hhi = _decimal(now.get("hhi"))
     widget.update(
         previous=previous,
