@@ -9,10 +9,11 @@ class AccountPlansConfig(AppConfig):
 
     def ready(self) -> None:
         from kam.clients import dossier
-        from kam.core import dashboard
+        from kam.core import briefs, dashboard
 
         from . import widgets
 
         dossier.TABS["accountplan"] = _("Account plan")
         dossier.BUILDERS["accountplan"] = widgets.dossier_tab
         dashboard.register(widgets.dashboard_widget)
+        briefs.register(45, "accountplan")(widgets.brief_section)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kam.access import policy
 from kam.access.models import User
@@ -55,4 +56,21 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
         "mode": "returned",
         "rows": rows,
         "count": returned.count() if len(rows) == WIDGET_ROWS else len(rows),
+    }
+
+
+def brief_section(client: Any, user: Any) -> dict[str, Any] | None:
+    """This year's plan for the client: where the targets stand and whom we are working on."""
+    if not policy.can(user, "accountplans.view_plan", client):
+        return None
+    year = timezone.localdate().year
+    plan = selectors.visible_plans(user).filter(client=client, year=year).select_related("client").first()
+    if plan is None:
+        return None
+    return {
+        "template": "accountplans/_brief.html",
+        "title": _("Account plan %(year)s") % {"year": year},
+        "plan": plan,
+        "progress": selectors.plan_progress(plan),
+        "goals": selectors.goal_rows(plan),
     }

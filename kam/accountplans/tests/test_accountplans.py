@@ -632,3 +632,21 @@ def test_the_create_page_makes_a_plan_and_adds_parts_through_the_forms(company, 
         11,
         timedelta(minutes=90),
     )
+
+
+def test_the_meeting_brief_shows_this_years_plan(company, login):
+    year = timezone.localdate().year
+    plan = make_plan(company.alice, company.alice_client, year)
+    services.objective_add(actor=company.alice, plan=plan, kind="revenue", target=Decimal("777000"))
+    start = timezone.now() + timedelta(days=1)
+    visit = activity_services.activity_create(
+        user=company.alice,
+        client=company.alice_client,
+        kind="visit",
+        planned_start=start,
+        planned_end=start + timedelta(hours=1),
+    )
+    page = login(company.alice).get(reverse("activities:brief", args=[visit.pk])).content.decode()
+    assert f"Account plan {year}" in page and "777,000" in page
+    pdf = login(company.alice).get(reverse("activities:brief_pdf", args=[visit.pk]))
+    assert f"account plan {year}" in _pdf_text(pdf.content).lower()
