@@ -317,3 +317,24 @@ def test_a_proposal_for_an_opportunity_shows_on_its_page(company, catalogue, log
     assert proposal.opportunity == deal
     assert proposal.number in web.get(f"/pipeline/{deal.pk}/").content.decode()
     assert "Зимний сезон" in web.get(f"/proposals/{proposal.pk}/").content.decode()
+
+
+def test_the_pdf_in_russian_uses_embedded_dejavu_fonts(company, catalogue, template):
+    from django.utils import translation
+
+    from kam.proposals import documents
+
+    proposal = _proposal(company, catalogue, template=template)
+    with translation.override("ru"):
+        data = documents.proposal_pdf(proposal, proposal.versions.get())
+    with open(os.path.join(ARTIFACTS, "proposal-ru.pdf"), "wb") as kept:
+        kept.write(data)
+    text = _pdf_text(data)
+    assert "6\u00a0960,00\u00a0₽" in text or "6 960,00 ₽" in text
+    assert "Цемент М500" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=data, capture_output=True).stdout.decode()
+    if not fonts:  # older pdffonts reads files only
+        path = os.path.join(ARTIFACTS, "proposal-ru.pdf")
+        fonts = subprocess.run(["pdffonts", path], capture_output=True, check=True).stdout.decode()
+    assert "DejaVu" in fonts
+    assert "http" not in documents.proposal_html(proposal, proposal.versions.get())
