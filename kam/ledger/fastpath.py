@@ -155,36 +155,34 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
     if max(mapping.values()) >= width:
         raise NotClean("a mapped column is beyond the header")
     cols = [f"c{i}" for i in range(width)]
+
+    def col(name: str) -> str:
+        return f"c{mapping[name]}"
+
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     delim = _quote(table.delimiter)
+    # Money: one regular expression (the importer's fast pattern) says the cell is plain; then the
+    # spaces go, the decimal comma becomes a point and DECIMAL(18, 2) gives exact kopecks. Anything
+    # else (or too large) is NULL here and goes the slow way.
+    money = []
+    for name in ("revenue", "cost"):
+        c = col(name)
+        plain = f"translate({c}, ', \u00a0\u202f', '.')"
+        money.append(
+            f"CASE WHEN regexp_full_match({c}, '{_MONEY}') "
+            f"THEN CAST(TRY_CAST({plain} AS DECIMAL(18, 2)) * 100 AS BIGINT) END"
+        )
     con.execute(
-        f"CREATE TABLE lines AS SELECT * FROM read_csv({_quote(str(body))}, delim={delim}, quote='\"', "
+        f"CREATE TABLE lines AS SELECT *, {money[0]} AS revenue_kop, {money[1]} AS cost_kop "
+        f"FROM read_csv({_quote(str(body))}, delim={delim}, quote='\"', "
         f"escape='\"', header=false, auto_detect=false, columns={spec}, null_padding=true, "
-        "strict_mode=true, parallel=false) "
+        "strict_mode=true) "
         f"WHERE NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})"
     )
     (total,) = con.execute("SELECT COUNT(*) FROM lines").fetchone()
     if not total:
         raise NotClean("no rows")
 
-    def col(name: str) -> str:
-        return f"c{mapping[name]}"
-
-    # Money: kopecks by the fast pattern; anything else (or too large) goes the slow way.
-    money = []
-    for name in ("revenue", "cost"):
-        c = col(name)
-        whole = f"regexp_replace(regexp_extract({c}, '{_MONEY}', 2), '[^0-9]', '', 'g')"
-        frac = f"regexp_extract({c}, '{_MONEY}', 3)"
-        kop = (
-            f"(CASE WHEN regexp_extract({c}, '{_MONEY}', 1) = '-' THEN -1 ELSE 1 END) * "
-            f"(CAST({whole} AS HUGEINT) * 100 + CASE length({frac}) WHEN 0 THEN 0 "
-            f"WHEN 1 THEN CAST({frac} AS INTEGER) * 10 ELSE CAST({frac} AS INTEGER) END)"
-        )
-        money.append(f"CASE WHEN regexp_full_match({c}, '{_MONEY}') AND length({whole}) <= 15 THEN {kop} END")
-    con.execute("ALTER TABLE lines ADD COLUMN revenue_kop HUGEINT")
-    con.execute("ALTER TABLE lines ADD COLUMN cost_kop HUGEINT")
-    con.execute(f"UPDATE lines SET revenue_kop = {money[0]}, cost_kop = {money[1]}")
     (bad,) = con.execute(
         f"SELECT COUNT(*) FROM lines WHERE revenue_kop IS NULL OR cost_kop IS NULL "
         f"OR abs(revenue_kop) > {MAX_AMOUNT_KOP} OR abs(cost_kop) > {MAX_AMOUNT_KOP}"
@@ -273,11 +271,22 @@ def _distinct_keyed(con: Any, column: str) -> list[Any]:
     return [value for (value,) in con.execute(f"SELECT DISTINCT {column} FROM keyed").fetchall()]
 
 
-def final_sql(prepared: Prepared, *, iso_dates: bool) -> str:
-    """The lines to write, in file order: (external_id, date, client, manager, department, product
-    code, product name, quantity, revenue kopecks, cost kopecks). Needs the tables client_map(inn,
-    client_id, owner, dept), mgr_map(raw, user_id), dept_map(raw, dept_id), user_dept(user_id, dept)
-    made by the caller; the fallbacks are those of services._row_values."""
+def rubles_sql(kopecks: str) -> str:
+    """Integer kopecks as exact decimal text (`-1234.05`), for PostgreSQL's numeric."""
+    return (
+        f"(CASE WHEN {kopecks} < 0 THEN '-' ELSE '' END) || CAST(abs({kopecks}) // 100 AS VARCHAR) || '.' "
+        f"|| lpad(CAST(abs({kopecks}) % 100 AS VARCHAR), 2, '0')"
+    )
+
+
+def final_sql(prepared: Prepared) -> str:
+    """The lines to write: n (the order in the file), external_id, date, client_id, manager_id,
+    department_id, product_code, product_name, quantity, revenue_kop, cost_kop.
+
+    Needs the tables client_map(inn, client_id, owner, dept), mgr_map(raw, user_id), dept_map(raw,
+    dept_id) and user_dept(user_id, dept) made by the caller; the fallbacks for an empty or unknown
+    manager or department are those of services._row_values.
+    """
     m = prepared.mapping
 
     def col(name: str) -> str:
@@ -291,7 +300,6 @@ def final_sql(prepared: Prepared, *, iso_dates: bool) -> str:
     manager = "COALESCE(mm.user_id, c.owner)" if "manager" in m else "c.owner"
     dept_join = f"LEFT JOIN dept_map dm ON dm.raw = {col('department')}" if "department" in m else ""
     given_dept = "dm.dept_id" if "department" in m else "CAST(NULL AS BIGINT)"
-    day = "strftime(b.day, '%Y-%m-%d')" if iso_dates else "b.day"
     return f"""
 WITH b AS (
     SELECT k.n, k.ext, k.day, c.client_id, {manager} AS manager_id, {given_dept} AS given_dept,
@@ -305,10 +313,11 @@ WITH b AS (
     {manager_join}
     {dept_join}
 )
-SELECT b.ext, {day}, b.client_id, b.manager_id, COALESCE(b.given_dept, u.dept, b.client_dept),
-       b.code, b.name, b.qty, CAST(b.revenue_kop AS BIGINT), CAST(b.cost_kop AS BIGINT)
+SELECT b.n, b.ext AS external_id, b.day AS date, b.client_id, b.manager_id,
+       COALESCE(b.given_dept, u.dept, b.client_dept) AS department_id,
+       b.code AS product_code, b.name AS product_name, b.qty AS quantity,
+       CAST(b.revenue_kop AS BIGINT) AS revenue_kop, CAST(b.cost_kop AS BIGINT) AS cost_kop
 FROM b LEFT JOIN user_dept u ON u.user_id = b.manager_id
-ORDER BY b.n
 """
 
 

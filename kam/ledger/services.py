@@ -509,37 +509,92 @@ def _resolve_fast(prepared: fastpath.Prepared, options: ImportOptions) -> bool:
 def _write_fast(batch: ImportBatch, prepared: fastpath.Prepared, clock: _Clock) -> int:
     """The prepared lines into the ledger and the monthly aggregate; returns lines added."""
     con = prepared.con
-    count = prepared.total
+    con.execute(f"CREATE TABLE final AS {fastpath.final_sql(prepared)}")
     with connection.cursor() as cursor:
         after_id = _last_line_id(cursor)
         if connection.vendor == "postgresql":
-            stage = prepared.workdir / "stage.csv"
-            final = fastpath.final_sql(prepared, iso_dates=False)
-            con.execute(f"COPY ({final}) TO '{stage}' (FORMAT csv, HEADER false)")
-            _create_stage(cursor)
-            sql = f"COPY ledger_stage ({_STAGE_COLUMNS}) FROM STDIN (FORMAT csv)"
-            with cursor.cursor.copy(sql) as copy, stage.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
-            inserted = _stage_to_ledger(cursor, batch.pk, count, clock, empty=after_id == 0)
-        else:
-            cursor.execute("PRAGMA cache_size = -262144")
-            new = count
-            if after_id and new >= BULK_LOAD_MIN:
-                ids = [ext for (ext,) in con.execute("SELECT ext FROM keyed").fetchall()]
-                new -= _already_there(cursor, ids)
-            result = con.execute(fastpath.final_sql(prepared, iso_dates=True))
+            inserted = _write_fast_postgres(cursor, batch, prepared, clock, empty=after_id == 0)
+            clock.lap("aggregate")
+            return inserted
+        cursor.execute("PRAGMA cache_size = -262144")
+        new = prepared.total
+        if after_id and new >= BULK_LOAD_MIN:
+            ids = [ext for (ext,) in con.execute("SELECT external_id FROM final").fetchall()]
+            new -= _already_there(cursor, ids)
+        result = con.execute(
+            "SELECT external_id, strftime(date, '%Y-%m-%d'), client_id, manager_id, department_id, "
+            "product_code, product_name, quantity, revenue_kop, cost_kop FROM final ORDER BY n"
+        )
 
-            def rows() -> Iterator[tuple[Any, ...]]:
-                while chunk := result.fetchmany(SQLITE_CHUNK):
-                    yield from chunk
+        def rows() -> Iterator[tuple[Any, ...]]:
+            while chunk := result.fetchmany(SQLITE_CHUNK):
+                yield from chunk
 
-            with bulk_load(cursor, new, clock):
-                inserted = _insert_sqlite(cursor, batch.pk, rows())
+        with bulk_load(cursor, new, clock):
+            inserted = _insert_sqlite(cursor, batch.pk, rows())
         clock.lap("insert")
         _update_monthly(cursor, after_id)
         clock.lap("aggregate")
     return inserted
+
+
+def _write_fast_postgres(
+    cursor: Any, batch: ImportBatch, prepared: fastpath.Prepared, clock: _Clock, *, empty: bool
+) -> int:
+    """COPY the new lines straight into the ledger (the known ids left out first), then add their
+    sums, computed by DuckDB, to the monthly aggregate."""
+    con, work = prepared.con, prepared.workdir
+    if not empty:
+        # Which of the file's line ids the ledger has: the ids go over by COPY, the known come back.
+        ids = work / "ids.csv"
+        con.execute(f"COPY (SELECT external_id FROM final) TO '{ids}' (FORMAT csv, HEADER false)")
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_ids")
+        cursor.execute("CREATE TEMP TABLE ledger_ids (external_id varchar(128))")
+        _copy_file(cursor, "COPY ledger_ids FROM STDIN (FORMAT csv)", ids)
+        cursor.execute(
+            "SELECT i.external_id FROM ledger_ids i JOIN ledger_salesline l ON l.external_id = i.external_id"
+        )
+        known = [ext for (ext,) in cursor.fetchall()]
+        cursor.execute("DROP TABLE pg_temp.ledger_ids")
+        if known:
+            fastpath.add_table(prepared, "known", ("external_id",), ("VARCHAR",), [(k,) for k in known])
+            con.execute("DELETE FROM final WHERE external_id IN (SELECT external_id FROM known)")
+    (new,) = con.execute("SELECT COUNT(*) FROM final").fetchone()
+    clock.lap("check")
+    if not new:
+        return 0
+    lines = work / "new-lines.csv"
+    con.execute(
+        f"COPY (SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
+        f"quantity, {fastpath.rubles_sql('revenue_kop')}, {fastpath.rubles_sql('cost_kop')}, {int(batch.pk)} "
+        f"FROM final ORDER BY n) TO '{lines}' (FORMAT csv, HEADER false)"
+    )
+    monthly = work / "monthly.csv"
+    con.execute(
+        "COPY (SELECT client_id, manager_id, department_id, CAST(date_trunc('month', date) AS DATE), "
+        "SUM(revenue_kop), SUM(revenue_kop - cost_kop), COUNT(*) FROM final GROUP BY ALL) "
+        f"TO '{monthly}' (FORMAT csv, HEADER false)"
+    )
+    clock.lap("copy")
+    with bulk_load(cursor, int(new), clock, unique=True):
+        _copy_file(cursor, f"COPY ledger_salesline ({LINE_COLUMNS}) FROM STDIN (FORMAT csv)", lines)
+        inserted = int(new)
+    clock.lap("insert")
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_monthly_add")
+    cursor.execute(
+        "CREATE TEMP TABLE ledger_monthly_add (client_id bigint, manager_id bigint, department_id bigint, "
+        "month date, turnover bigint, income bigint, lines integer)"
+    )
+    _copy_file(cursor, "COPY ledger_monthly_add FROM STDIN (FORMAT csv)", monthly)
+    _add_to_monthly(cursor, "ledger_monthly_add")
+    cursor.execute("DROP TABLE pg_temp.ledger_monthly_add")
+    return inserted
+
+
+def _copy_file(cursor: Any, sql: str, path: Any) -> None:
+    with cursor.cursor.copy(sql) as copy, open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            copy.write(chunk)
 
 
 def _summary(batch: ImportBatch) -> str:
@@ -987,11 +1042,23 @@ def _add_stage_to_monthly(cursor: Any) -> None:
     """ledger_monthly += the stage's sums per client × manager × department × month (PostgreSQL)."""
     cursor.execute("SET LOCAL work_mem = '256MB'")  # hash the groups in memory
     cursor.execute("SET LOCAL jit = off")
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_monthly_add")
+    cursor.execute(
+        "CREATE TEMP TABLE ledger_monthly_add AS "
+        "SELECT client_id, manager_id, department_id, CAST(date_trunc('month', date) AS date) AS month, "
+        "CAST(SUM(revenue_kop) AS bigint) AS turnover, "
+        "CAST(SUM(revenue_kop - cost_kop) AS bigint) AS income, COUNT(*) AS lines "
+        "FROM ledger_stage GROUP BY 1, 2, 3, 4"
+    )
+    _add_to_monthly(cursor, "ledger_monthly_add")
+    cursor.execute("DROP TABLE pg_temp.ledger_monthly_add")
+
+
+def _add_to_monthly(cursor: Any, table: str) -> None:
+    """ledger_monthly += the rows of `table` (client, manager, department, month, sums), PostgreSQL."""
     cursor.execute(
         f"INSERT INTO ledger_monthly ({_MONTHLY_COLUMNS}) "
-        "SELECT client_id, manager_id, department_id, CAST(date_trunc('month', date) AS date), "
-        "CAST(SUM(revenue_kop) AS bigint), CAST(SUM(revenue_kop - cost_kop) AS bigint), COUNT(*) "
-        "FROM ledger_stage GROUP BY 1, 2, 3, 4 "
+        f"SELECT client_id, manager_id, department_id, month, turnover, income, lines FROM {table} "
         "ON CONFLICT (client_id, month, COALESCE(manager_id, 0), COALESCE(department_id, 0)) DO UPDATE SET "
         "turnover = ledger_monthly.turnover + EXCLUDED.turnover, "
         "income = ledger_monthly.income + EXCLUDED.income, lines = ledger_monthly.lines + EXCLUDED.lines"
