@@ -55,3 +55,9 @@ def test_a_kam_records_a_tender_with_a_lot_and_sees_it_on_the_calendar(live_comp
     cell.locator("a.ev").first.click()
     page.wait_for_selector("#deadline")
     assert Tender.objects.get().status == "submitted"
+
+    page.goto(f"{live_server.url}/tenders/?q=antibiotics")
+    assert "Antibiotics for the regional hospital" in page.inner_text("#tenders-table")
+    screenshot(page, "tenders-4-list")
+    page.goto(f"{live_server.url}/tenders/report/")
+    assert "No tenders closed" in page.inner_text("#win-rates")
