@@ -189,3 +189,19 @@ def test_the_dossier_tab_brief_and_dashboard_show_health(scored, login):
     sections = {s["name"]: s for s in briefs.sections_for(scored.alice_client, scored.alice)}
     assert sections["health"]["health"].client == scored.alice_client
     assert "health" not in {s["name"] for s in briefs.sections_for(scored.alice_client, scored.sam)}
+
+
+def test_the_api_lists_and_details_health_with_the_same_rules(scored, client):
+    from kam.access.models import ApiToken
+
+    def get(user, path, **params):
+        _token, raw = ApiToken.issue(user, "test")
+        return client.get(f"/api/health{path}", params, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    listed = get(scored.hannah, "", sort="name").json()
+    assert [r["client"] for r in listed["items"]] == ["Romashka", "Vasilek"]
+    detail = get(scored.alice, f"/{scored.alice_client.pk}").json()
+    assert {c["name"] for c in detail["components"]} >= {"trend", "overdue", "satisfaction"}
+    assert detail["components"][0]["weight"] == 25 and len(detail["history"]) == 1
+    assert get(scored.carol, f"/{scored.alice_client.pk}").status_code == 404
+    assert get(scored.sam, "").status_code == 403
