@@ -16,3 +16,8 @@ class PipelineConfig(AppConfig):
         dossier.BUILDERS["opportunities"] = opportunities_context
         dossier.TABS["group"] = _("Group")
         dossier.BUILDERS["group"] = group_context
+        from kam.core import dashboard
+
+        from .views import dashboard_widget
+
+        dashboard.register(dashboard_widget)

@@ -261,3 +261,117 @@ def link_delete(request: HttpRequest, client_id: int, link_id: int) -> HttpRespo
         raise Http404("No such link") from exc
     messages.success(request, _("Link removed."))
     return redirect("clients:dossier_tab", client_id=client.pk, tab="group")
+
+
+# ------------------------------------------------------------------ exports and the dashboard widget
+
+
+def _export(
+    request: HttpRequest, name: str, headers: list[str], rows: list[list[Any]], filters: dict[str, Any]
+) -> HttpResponse:
+    from kam.core import audit
+    from kam.core.exports import csv_response, xlsx_response
+
+    from .models import Opportunity
+
+    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+    audit.record_export(
+        _user(request), Opportunity, what=name, rows=len(rows), fmt=fmt, filters=filters, request=request
+    )
+    if fmt == "csv":
+        return csv_response(name, headers, rows)
+    return xlsx_response(name, headers, rows, sheet=name)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Opportunities the user sees (all statuses unless filtered), with amount, probability and weighted."""
+    from .models import Stage
+
+    user = _user(request)
+    _require_pipeline(user)
+    kam_id = _kam_param(request)
+    status = request.GET.get("status", "")
+    stage = request.GET.get("stage", "")
+    qs = selectors.visible_opportunities(user).select_related("client", "owner")
+    if kam_id:
+        qs = qs.filter(owner_id=kam_id)
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if stage in Stage.values:
+        qs = qs.filter(stage=stage)
+    headers = [
+        _("Client"),
+        _("Title"),
+        _("Kind"),
+        _("Stage"),
+        _("Status"),
+        _("KAM"),
+        _("Amount, RUB"),
+        _("Probability, %"),
+        _("Weighted, RUB"),
+        _("Expected close date"),
+        _("Next step"),
+        _("Next step date"),
+        _("Lost reason"),
+    ]
+    rows = [
+        [
+            o.client.short_name,
+            o.title,
+            o.get_kind_display(),
+            o.get_stage_display(),
+            o.get_status_display(),
+            str(o.owner),
+            o.amount,
+            o.probability,
+            o.weighted,
+            o.expected_on,
+            o.next_step,
+            o.next_step_on,
+            o.lost_reason,
+        ]
+        for o in qs.order_by("expected_on", "pk")
+    ]
+    return _export(request, "opportunities", headers, rows, {"kam": kam_id, "status": status, "stage": stage})
+
+
+@login_required
+def forecast_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_pipeline(user)
+    raw_year = request.GET.get("year", "")
+    year = (
+        int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else timezone.localdate().year
+    )
+    period = "quarter" if request.GET.get("period") == "quarter" else "month"
+    kam_id = _kam_param(request)
+    data = selectors.weighted_forecast(user, year, period, kam_id)
+    headers = [_("KAM"), _("Opportunities"), *data.labels, _("Total")]
+    rows: list[list[Any]] = [[str(r.kam), r.count, *r.cells, r.total] for r in data.rows]
+    rows.append([_("Total"), sum(r.count for r in data.rows), *data.totals, data.total])
+    return _export(
+        request, "weighted-forecast", headers, rows, {"year": year, "period": period, "kam": kam_id}
+    )
+
+
+WIDGET_ROWS = 8
+
+
+def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
+    """For a KAM (and a head): open opportunities whose next step is due today or overdue."""
+    from kam.access.models import Role
+
+    if user.role not in (Role.KAM, Role.HEAD) or not policy.can(user, "pipeline.view_pipeline"):
+        return None
+    today = timezone.localdate()
+    qs = selectors.visible_opportunities(user).filter(status=Status.OPEN, next_step_on__lte=today)
+    if user.role == Role.KAM:
+        qs = qs.filter(owner=user)
+    qs = qs.select_related("client").order_by("next_step_on", "pk")
+    return {
+        "template": "pipeline/_widget.html",
+        "today": today,
+        "steps": list(qs[:WIDGET_ROWS]),
+        "steps_count": qs.count(),
+    }
