@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,6 +34,78 @@ def _user(request: HttpRequest, perm: str) -> User:
     return user
 
 
+GROUPS = "groups"
+
+
+def _groups_requested(request: HttpRequest) -> bool:
+    return request.GET.get("level") == GROUPS
+
+
+def _report_params(request: HttpRequest) -> dict[str, str]:
+    """The filter's parameters; the "groups" level filters like the company level."""
+    params = request.GET.dict()
+    if params.get("level") == GROUPS:
+        params["level"] = "company"
+    return params
+
+
+def _group_rows(user: User, snapshot: Snapshot, flt: selectors.ReportFilter) -> list[dict[str, Any]]:
+    """Client groups (holding, subsidiaries, branches) with their combined share, key flag and members.
+
+    The group is key when its parts together reach the key share (kam.pipeline computes it exactly).
+    Members the user may not see stay unnamed and without their own figures.
+    """
+    from kam.clients.models import Client
+    from kam.pipeline.selectors import group_shares
+
+    groups = group_shares(snapshot, user)
+    member_ids = [m.pk for g in groups for m in g.members]
+    clients = Client.objects.select_related("owner").in_bulk(member_ids)
+    own: dict[int, dict[str, Any]] = {
+        r["client_id"]: dict(r)
+        for r in SnapshotClient.objects.filter(snapshot=snapshot, client_id__in=member_ids).values(
+            "client_id", "basis", "share", "is_key_any"
+        )
+    }
+    visible = set(policy.visible_clients(user).filter(pk__in=member_ids).values_list("pk", flat=True))
+    matching: set[int] | None = None
+    if flt.search:
+        matching = set(
+            Client.objects.search(flt.search).filter(pk__in=member_ids).values_list("pk", flat=True)
+        )
+        matching &= visible
+    rows = []
+    for g in groups:
+        if flt.only_key and not g.is_key:
+            continue
+        if matching is not None and not matching.intersection(m.pk for m in g.members):
+            continue
+        rows.append(
+            {
+                "group": g,
+                "members": [
+                    {
+                        "client": clients[m.pk],
+                        "visible": m.pk in visible,
+                        "basis": own.get(m.pk, {}).get("basis", 0),
+                        "share": own.get(m.pk, {}).get("share"),
+                        "is_key": own.get(m.pk, {}).get("is_key_any", False),
+                        "is_top": m.pk == g.top.pk,
+                    }
+                    for m in g.members
+                ],
+            }
+        )
+    return rows
+
+
+def _groups_by_member(user: User, snapshot: Snapshot) -> dict[int, Any]:
+    """Each visible group member's group (its combined figures), for the company-level rows."""
+    from kam.pipeline.selectors import group_shares
+
+    return {m.pk: g for g in group_shares(snapshot, user) for m in g.members}
+
+
 def _chosen_snapshot(request: HttpRequest) -> Snapshot | None:
     raw = request.GET.get("snapshot", "")
     if raw.isdigit():
@@ -44,12 +117,14 @@ def _chosen_snapshot(request: HttpRequest) -> Snapshot | None:
 def key_accounts(request: HttpRequest) -> HttpResponse:
     user = _user(request, "analytics.view_report")
     snapshot = _chosen_snapshot(request)
-    flt = selectors.ReportFilter.from_params(request.GET.dict())
+    groups_level = _groups_requested(request)
+    flt = selectors.ReportFilter.from_params(_report_params(request))
     for problem in flt.errors:
         messages.warning(request, _("Filter ignored: %(problem)s") % {"problem": problem})
     context: dict[str, Any] = {
         "snapshot": snapshot,
         "flt": flt,
+        "groups_level": groups_level,
         "nav": "analysis",
         "scopes": selectors.scopes_for(user),
         "can_run": policy.can(user, "analytics.run"),
@@ -58,7 +133,10 @@ def key_accounts(request: HttpRequest) -> HttpResponse:
         "can_settings": policy.can(user, "analytics.change_settings"),
         "can_concentration": policy.can(user, "analytics.view_concentration"),
     }
-    if snapshot is not None:
+    if snapshot is not None and groups_level:
+        groups = _group_rows(user, snapshot, flt)
+        context["page"] = Paginator(groups, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    elif snapshot is not None:
         rows = (
             selectors.company_rows(user, snapshot, flt)
             if flt.level == "company"
@@ -70,10 +148,13 @@ def key_accounts(request: HttpRequest) -> HttpResponse:
             page=page,
             previous=previous,
             moves=selectors.movement(user, snapshot, previous, client_ids=[r.client_id for r in page]),
+            member_groups=_groups_by_member(user, snapshot),
         )
     template = (
         "analytics/_rows.html" if htmx_target(request) == "report-rows" else "analytics/key_accounts.html"
     )
+    if groups_level and template == "analytics/_rows.html":
+        template = "analytics/_groups.html"
     return render(request, template, context)
 
 
@@ -84,6 +165,8 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
     if snapshot is None:
         messages.error(request, _("There is no analysis to export yet."))
         return redirect("analytics:key_accounts")
+    if _groups_requested(request):
+        return _groups_export(request, user, snapshot)
     flt = selectors.ReportFilter.from_params(request.GET.dict())
     headers = [
         _("Rank"),
@@ -100,7 +183,19 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
         _("Critical dependence"),
         _("Mono-client"),
         _("Why key"),
+        _("Group"),
+        _("Group income, RUB"),
+        _("Group share"),
+        _("Key group"),
     ]
+    groups = _groups_by_member(user, snapshot)
+
+    def group_cells(client_id: int) -> tuple[Any, ...]:
+        g = groups.get(client_id)
+        if g is None:
+            return ("", None, None, None)
+        return (g.top.short_name, from_kopecks(g.basis), g.share, g.is_key)
+
     if flt.level == "company":
         rows = [
             (
@@ -118,6 +213,7 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
                 r.is_critical,
                 r.is_mono,
                 "; ".join(reason_text(x) for x in r.reasons),
+                *group_cells(r.client_id),
             )
             for r in selectors.company_rows(user, snapshot, flt)
         ]
@@ -138,6 +234,7 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
                 r.is_critical,
                 r.is_mono,
                 "",
+                *group_cells(r.client_id),
             )
             for r in selectors.scope_rows(user, snapshot, flt)
         ]
@@ -151,6 +248,57 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     return xlsx_response(f"key-accounts-{snapshot.period_end:%Y-%m}", headers, rows, sheet=_("Key accounts"))
+
+
+def _groups_export(request: HttpRequest, user: User, snapshot: Snapshot) -> HttpResponse:
+    """The group level: one row per group member the user may see, each with the group's figures."""
+    flt = selectors.ReportFilter.from_params(_report_params(request))
+    headers = [
+        _("Group"),
+        _("Group income, RUB"),
+        _("Group share"),
+        _("Key group"),
+        _("Parts"),
+        _("Client"),
+        _("INN"),
+        _("KAM"),
+        _("Parent company"),
+        _("Client income, RUB"),
+        _("Client share"),
+        _("Key"),
+    ]
+    rows = []
+    for row in _group_rows(user, snapshot, flt):
+        g = row["group"]
+        for m in row["members"]:
+            if not m["visible"]:
+                continue
+            rows.append(
+                (
+                    g.top.short_name,
+                    from_kopecks(g.basis),
+                    g.share,
+                    g.is_key,
+                    len(row["members"]),
+                    m["client"].short_name,
+                    m["client"].tax_number,
+                    str(m["client"].owner),
+                    m["is_top"],
+                    from_kopecks(m["basis"]),
+                    m["share"],
+                    m["is_key"],
+                )
+            )
+    audit.record_export(
+        user,
+        SnapshotClient,
+        what="key accounts: groups",
+        rows=len(rows),
+        fmt="xlsx",
+        filters=request.GET.dict(),
+        request=request,
+    )
+    return xlsx_response(f"key-groups-{snapshot.period_end:%Y-%m}", headers, rows, sheet=_("Key groups"))
 
 
 @login_required
