@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -69,7 +69,13 @@ def promotion_list(
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    qs = qs.annotate(participants_count=Count("participants", distinct=True))
+    if policy.client_scope(user) is None:
+        counted = Count("participants", distinct=True)
+    else:
+        # Only the clients the user may see are counted, as on the programme's page.
+        visible = policy.visible_clients(user).values("pk")
+        counted = Count("participants", filter=Q(participants__client_id__in=visible), distinct=True)
+    qs = qs.annotate(participants_count=counted)
     return qs.select_related("department").order_by(*SORTS.get(sort, SORTS["-starts"]))
 
 
@@ -264,6 +270,27 @@ def promotion_effect(user: User, promotion: Promotion, today: date | None = None
     p = group("p", participants.count())
     c = group("c", control.count())
     return Effect(windows, p, c, _metric_effect("turnover", p, c), _metric_effect("income", p, c))
+
+
+def participant_figures(user: User, promotion: Promotion, today: date | None = None) -> QuerySet[Client]:
+    """The visible participants with their turnover and income before and during the programme (kopecks),
+    one GROUP BY over ledger_monthly joined in as subqueries."""
+    qs = participants_for(user, promotion).select_related("owner", "department").order_by("short_name", "id")
+    windows = Windows.of(promotion, today)
+    if windows is None:
+        return qs
+    ledger = LedgerMonthly.objects.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+
+    def total(field: str, first: date, last: date) -> Any:
+        window = ledger.filter(month__gte=first, month__lte=last).annotate(s=Sum(field)).values("s")
+        return Coalesce(Subquery(window), Value(0))
+
+    return qs.annotate(
+        turnover_before=total("turnover", windows.before_from, windows.before_to),
+        turnover_during=total("turnover", windows.during_from, windows.during_to),
+        income_before=total("income", windows.before_from, windows.before_to),
+        income_during=total("income", windows.during_from, windows.during_to),
+    )
 
 
 def latest_abc_snapshot_id() -> int | None:

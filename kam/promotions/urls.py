@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.promotion_new, name="new"),
     path("export/", views.promotion_export, name="export"),
     path("<int:promotion_id>/", views.promotion_detail, name="detail"),
+    path("<int:promotion_id>/export/", views.participant_export, name="participant_export"),
     path("<int:promotion_id>/edit/", views.promotion_edit, name="edit"),
     path("<int:promotion_id>/clients/add/", views.participant_add, name="participant_add"),
     path(

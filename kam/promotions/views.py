@@ -5,6 +5,7 @@ Roles without promotions get 403; a programme the user may not see gets 404, so 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from kam.clients.models import Client
 from kam.core import audit
 from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import add_service_errors
+from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
 
 from . import selectors, services
@@ -121,6 +123,57 @@ def promotion_export(request: HttpRequest) -> HttpResponse:
     if fmt == "csv":
         return csv_response("promotions", headers, rows)
     return xlsx_response("promotions", headers, rows, sheet="promotions")
+
+
+@login_required
+def participant_export(request: HttpRequest, promotion_id: int) -> HttpResponse:
+    """The programme's clients (those the user sees) with their turnover and income before and during it."""
+    user = _user(request)
+    _require(user, VIEW)
+    promotion = selectors.promotion_for(user, promotion_id)
+    headers = [
+        _("Client"),
+        _("INN"),
+        _("Segment"),
+        _("Department"),
+        _("KAM"),
+        _("Turnover before, RUB"),
+        _("Turnover during, RUB"),
+        _("Income before, RUB"),
+        _("Income during, RUB"),
+    ]
+
+    def rub(value: int | None) -> Decimal | None:
+        return from_kopecks(value) if value is not None else None
+
+    rows = [
+        [
+            c.short_name,
+            c.tax_number,
+            c.get_segment_display(),
+            c.department.name if c.department else "",
+            str(c.owner),
+            rub(getattr(c, "turnover_before", None)),
+            rub(getattr(c, "turnover_during", None)),
+            rub(getattr(c, "income_before", None)),
+            rub(getattr(c, "income_during", None)),
+        ]
+        for c in selectors.participant_figures(user, promotion)[:EXPORT_LIMIT]
+    ]
+    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+    audit.record_export(
+        user,
+        Promotion,
+        what=f"promotion {promotion.pk} participants",
+        rows=len(rows),
+        fmt=fmt,
+        filters={"promotion": promotion.pk},
+        request=request,
+    )
+    name = f"promotion-{promotion.pk}-clients"
+    if fmt == "csv":
+        return csv_response(name, headers, rows)
+    return xlsx_response(name, headers, rows, sheet="clients")
 
 
 @login_required

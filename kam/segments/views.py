@@ -14,13 +14,16 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Segment
+from kam.core import audit
+from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import add_service_errors
+from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
 
 from . import selectors, services
 from .charts import forecast_chart, sparkline
 from .forms import DecisionForm, ProposalForm
-from .models import ProposalStatus
+from .models import ProposalStatus, SegmentProposal
 
 VIEW = "segments.view_segments"
 
@@ -106,6 +109,53 @@ def segment_detail(request: HttpRequest, segment: str) -> HttpResponse:
             "horizons": [1, 3, 6, 12],
         },
     )
+
+
+@login_required
+def segment_export(request: HttpRequest, segment: str) -> HttpResponse:
+    """The segment's monthly history and the forecast of each measure, to Excel or CSV (audited)."""
+    user = _user(request)
+    _require(user, VIEW)
+    segment = _segment(segment)
+    series = selectors.segment_series(user, segment)
+    horizon = _horizon(request)
+    forecasts = {m: selectors.segment_forecast(series, m, horizon) for m in selectors.METRICS}
+    headers = [_("Month"), _("Kind"), _("Turnover, RUB"), _("Income, RUB"), _("Buying clients")]
+    rows: list[list[object]] = [
+        [m, _("actual"), from_kopecks(t), from_kopecks(i), b]
+        for m, t, i, b in zip(series.months, series.turnover, series.income, series.buyers, strict=True)
+    ]
+
+    def value(metric: str, k: int, money: bool) -> object:
+        values = forecasts[metric].result.values
+        if k >= len(values):
+            return None
+        return from_kopecks(round(values[k])) if money else round(values[k], 1)
+
+    for k, month in enumerate(forecasts["turnover"].forecast_months):
+        rows.append(
+            [
+                month,
+                _("forecast"),
+                value("turnover", k, True),
+                value("income", k, True),
+                value("buyers", k, False),
+            ]
+        )
+    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+    audit.record_export(
+        user,
+        SegmentProposal,
+        what=f"segment {segment}",
+        rows=len(rows),
+        fmt=fmt,
+        filters=dict(request.GET.items()),
+        request=request,
+    )
+    name = f"segment-{segment}"
+    if fmt == "csv":
+        return csv_response(name, headers, rows)
+    return xlsx_response(name, headers, rows, sheet=name)
 
 
 @login_required

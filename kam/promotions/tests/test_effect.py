@@ -188,3 +188,31 @@ def test_the_page_shows_the_effect_table_and_chart(company, book, login):
     body = login(company.diana).get(reverse("promotions:detail", args=[p.pk])).content.decode()
     assert 'id="effect-table"' in body and 'id="did-table"' in body and "<svg" in body
     assert "23.33" in body
+
+
+def test_the_participants_export_carries_each_clients_figures(company, book, login):
+    import csv
+    import io
+
+    from auditlog.models import LogEntry
+    from openpyxl import load_workbook
+
+    p, _ = book
+    diana = login(company.diana)
+    response = diana.get(reverse("promotions:participant_export", args=[p.pk]), {"fmt": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Client" and [r[0] for r in rows[1:]] == ["Romashka", "Vasilek"]
+    assert rows[1][5:] == ["2000.00", "3000.00", "200.00", "300.00"]
+    assert rows[2][5:7] == ["1000.00", "1000.00"]
+    sheet = load_workbook(
+        io.BytesIO(diana.get(reverse("promotions:participant_export", args=[p.pk])).content)
+    ).active
+    values = list(sheet.values)
+    assert values[1][0] == "Romashka" and values[1][6] == 3000
+    assert LogEntry.objects.filter(additional_data__kind="export").count() == 2
+    # Carol sees no participant and cannot reach the programme at all.
+    assert login(company.carol).get(reverse("promotions:participant_export", args=[p.pk])).status_code == 404
+    alice_rows = login(company.alice).get(
+        reverse("promotions:participant_export", args=[p.pk]), {"fmt": "csv"}
+    )
+    assert [r[0] for r in csv.reader(io.StringIO(alice_rows.content.decode("utf-8-sig")))][1:] == ["Romashka"]

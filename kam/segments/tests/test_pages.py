@@ -133,3 +133,25 @@ def test_the_api_gives_segments_forecasts_and_proposals(company, client):
     assert client.get("/api/segments/large/proposals", **auth).json()["count"] == 1
     _t, sam = ApiToken.issue(company.sam, "test")
     assert client.get("/api/segments", HTTP_AUTHORIZATION=f"Bearer {sam}").status_code == 403
+
+
+def test_the_segment_export_holds_history_and_forecast_and_is_audited(company, login):
+    import csv
+    import io
+
+    from auditlog.models import LogEntry
+    from openpyxl import load_workbook
+
+    trend(company.alice_client, 8)
+    diana = login(company.diana)
+    response = diana.get(reverse("segments:export", args=["large"]), {"fmt": "csv", "horizon": "2"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Month", "Kind", "Turnover, RUB", "Income, RUB", "Buying clients"]
+    assert [r[1] for r in rows[1:]] == ["actual"] * 8 + ["forecast"] * 2
+    assert rows[1][2:] == ["10000.00", "2000.00", "1"]
+    assert rows[9][0] == add_months(last_month(), 1).isoformat()
+    assert float(rows[9][2]) == pytest.approx(10000 + 8 * 500, rel=0.02)
+    sheet = load_workbook(io.BytesIO(diana.get(reverse("segments:export", args=["large"])).content)).active
+    assert len(list(sheet.values)) == 1 + 8 + 3
+    assert LogEntry.objects.filter(additional_data__kind="export").count() == 2
+    assert login(company.sam).get(reverse("segments:export", args=["large"])).status_code == 403
