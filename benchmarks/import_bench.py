@@ -159,6 +159,7 @@ def run_import_bench(
     *,
     skip_postgres: bool,
     row: Callable[..., Any],
+    skip_sqlite: bool = False,
 ) -> None:
     csv_path = work / "ledger-1c.csv"
     began = time.perf_counter()
@@ -176,13 +177,14 @@ def run_import_bench(
                 "COPY into a bare table",
             )
         )
-    results.append(
-        (
-            "SQLite",
-            _run_child(f"sqlite:///{work / 'import.sqlite3'}", csv_path),
-            "executemany into a bare table",
+    if not skip_sqlite:
+        results.append(
+            (
+                "SQLite",
+                _run_child(f"sqlite:///{work / 'import.sqlite3'}", csv_path),
+                "executemany into a bare table",
+            )
         )
-    )
     for name, (count, ours, baseline), what in results:
         assert count == lines, f"{name}: imported {count} of {lines} lines"
         row(f"kam import into {name} ({count / ours:,.0f} lines/s)", ours, what, baseline)

@@ -6,7 +6,7 @@
   import:   kam's ledger import vs plain COPY (PostgreSQL) / bulk insert (SQLite)
 
 Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-analysis]
-       [--skip-postgres]
+       [--skip-postgres] [--skip-sqlite-import]
 The machine is shared and noisy: every figure is the median of --repeat runs.
 """
 
@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-analysis", action="store_true")
+    parser.add_argument("--skip-sqlite-import", action="store_true")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -235,7 +236,15 @@ def run_import_bench_if_any(con: duckdb.DuckDBPyConnection, work: Path, args: ar
     except ImportError as error:
         print(f"\nimport: skipped ({error})")
     else:
-        run_import_bench(con, work, args.lines, args.repeat, skip_postgres=args.skip_postgres, row=row)
+        run_import_bench(
+            con,
+            work,
+            args.lines,
+            args.repeat,
+            skip_postgres=args.skip_postgres,
+            skip_sqlite=args.skip_sqlite_import,
+            row=row,
+        )
 
 
 if __name__ == "__main__":

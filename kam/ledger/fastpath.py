@@ -162,18 +162,17 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     delim = _quote(table.delimiter)
     # Money: one regular expression (the importer's fast pattern) says the cell is plain; then the
-    # spaces go, the decimal comma becomes a point and DECIMAL(18, 2) gives exact kopecks. Anything
-    # else (or too large) is NULL here and goes the slow way.
+    # spaces go, the decimal comma becomes a point and DECIMAL gives the exact amount. Anything else
+    # (or too large) is NULL here and goes the slow way.
     money = []
     for name in ("revenue", "cost"):
         c = col(name)
         plain = f"translate({c}, ', \u00a0\u202f', '.')"
-        money.append(
-            f"CASE WHEN regexp_full_match({c}, '{_MONEY}') "
-            f"THEN CAST(TRY_CAST({plain} AS DECIMAL(18, 2)) * 100 AS BIGINT) END"
-        )
+        # DECIMAL(16, 2): up to 14 digits of rubles; more is NULL (MAX_AMOUNT_KOP has 13).
+        exact = f"TRY_CAST({plain} AS DECIMAL(16, 2))"
+        money.append(f"CASE WHEN regexp_full_match({c}, '{_MONEY}') THEN {exact} END")
     con.execute(
-        f"CREATE TABLE lines AS SELECT *, {money[0]} AS revenue_kop, {money[1]} AS cost_kop "
+        f"CREATE TABLE lines AS SELECT *, {money[0]} AS revenue, {money[1]} AS cost "
         f"FROM read_csv({_quote(str(body))}, delim={delim}, quote='\"', "
         f"escape='\"', header=false, auto_detect=false, columns={spec}, null_padding=true, "
         "strict_mode=true) "
@@ -184,8 +183,8 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
         raise NotClean("no rows")
 
     (bad,) = con.execute(
-        f"SELECT COUNT(*) FROM lines WHERE revenue_kop IS NULL OR cost_kop IS NULL "
-        f"OR abs(revenue_kop) > {MAX_AMOUNT_KOP} OR abs(cost_kop) > {MAX_AMOUNT_KOP}"
+        f"SELECT COUNT(*) FROM lines WHERE revenue IS NULL OR cost IS NULL "
+        f"OR abs(revenue) * 100 > {MAX_AMOUNT_KOP} OR abs(cost) * 100 > {MAX_AMOUNT_KOP}"
     ).fetchone()
     if bad:
         raise NotClean("money cells outside the fast pattern")
@@ -271,17 +270,10 @@ def _distinct_keyed(con: Any, column: str) -> list[Any]:
     return [value for (value,) in con.execute(f"SELECT DISTINCT {column} FROM keyed").fetchall()]
 
 
-def rubles_sql(kopecks: str) -> str:
-    """Integer kopecks as exact decimal text (`-1234.05`), for PostgreSQL's numeric."""
-    return (
-        f"(CASE WHEN {kopecks} < 0 THEN '-' ELSE '' END) || CAST(abs({kopecks}) // 100 AS VARCHAR) || '.' "
-        f"|| lpad(CAST(abs({kopecks}) % 100 AS VARCHAR), 2, '0')"
-    )
-
-
 def final_sql(prepared: Prepared) -> str:
     """The lines to write: n (the order in the file), external_id, date, client_id, manager_id,
-    department_id, product_code, product_name, quantity, revenue_kop, cost_kop.
+    department_id, product_code, product_name, quantity, revenue, cost (DECIMAL(16, 2)), revenue_kop,
+    cost_kop (BIGINT).
 
     Needs the tables client_map(inn, client_id, owner, dept), mgr_map(raw, user_id), dept_map(raw,
     dept_id) and user_dept(user_id, dept) made by the caller; the fallbacks for an empty or unknown
@@ -303,7 +295,7 @@ def final_sql(prepared: Prepared) -> str:
     return f"""
 WITH b AS (
     SELECT k.n, k.ext, k.day, c.client_id, {manager} AS manager_id, {given_dept} AS given_dept,
-           c.dept AS client_dept, p.code, p.name, {quantity} AS qty, k.revenue_kop, k.cost_kop
+           c.dept AS client_dept, p.code, p.name, {quantity} AS qty, k.revenue, k.cost
     FROM keyed k
     JOIN inns i ON i.raw = k.c{m["client_inn"]}
     JOIN client_map c ON c.inn = i.inn
@@ -316,7 +308,8 @@ WITH b AS (
 SELECT b.n, b.ext AS external_id, b.day AS date, b.client_id, b.manager_id,
        COALESCE(b.given_dept, u.dept, b.client_dept) AS department_id,
        b.code AS product_code, b.name AS product_name, b.qty AS quantity,
-       CAST(b.revenue_kop AS BIGINT) AS revenue_kop, CAST(b.cost_kop AS BIGINT) AS cost_kop
+       b.revenue, b.cost, CAST(b.revenue * 100 AS BIGINT) AS revenue_kop,
+       CAST(b.cost * 100 AS BIGINT) AS cost_kop
 FROM b LEFT JOIN user_dept u ON u.user_id = b.manager_id
 """
 

@@ -566,7 +566,7 @@ def _write_fast_postgres(
     lines = work / "new-lines.csv"
     con.execute(
         f"COPY (SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
-        f"quantity, {fastpath.rubles_sql('revenue_kop')}, {fastpath.rubles_sql('cost_kop')}, {int(batch.pk)} "
+        f"quantity, revenue, cost, {int(batch.pk)} "
         f"FROM final ORDER BY n) TO '{lines}' (FORMAT csv, HEADER false)"
     )
     monthly = work / "monthly.csv"
@@ -1055,7 +1055,26 @@ def _add_stage_to_monthly(cursor: Any) -> None:
 
 
 def _add_to_monthly(cursor: Any, table: str) -> None:
-    """ledger_monthly += the rows of `table` (client, manager, department, month, sums), PostgreSQL."""
+    """ledger_monthly += the rows of `table` (client, manager, department, month, sums), PostgreSQL.
+
+    Adding at least BULK_LOAD_MIN rows and a quarter of the aggregate, the secondary indexes (month,
+    manager, department) are built after the upsert, as bulk_load does for the lines; the unique key
+    stays, the upsert needs it.
+    """
+    cursor.execute(f"SELECT COUNT(*) FROM {table}")
+    adding = int(cursor.fetchone()[0])
+    cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = 'ledger_monthly'::regclass")
+    present = int(cursor.fetchone()[0])
+    rebuild: list[tuple[str, str]] = []
+    if adding >= BULK_LOAD_MIN and adding * 4 >= present:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'ledger_monthly'::regclass "
+            "AND NOT x.indisunique AND NOT x.indisprimary"
+        )
+        rebuild = [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+        for name, _definition in rebuild:
+            cursor.execute(f'DROP INDEX "{name}"')
     cursor.execute(
         f"INSERT INTO ledger_monthly ({_MONTHLY_COLUMNS}) "
         f"SELECT client_id, manager_id, department_id, month, turnover, income, lines FROM {table} "
@@ -1063,6 +1082,11 @@ def _add_to_monthly(cursor: Any, table: str) -> None:
         "turnover = ledger_monthly.turnover + EXCLUDED.turnover, "
         "income = ledger_monthly.income + EXCLUDED.income, lines = ledger_monthly.lines + EXCLUDED.lines"
     )
+    if rebuild:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _name, definition in rebuild:
+            cursor.execute(definition)
+        cursor.execute("ANALYZE ledger_monthly")
 
 
 def _already_there(cursor: Any, ids: list[str]) -> int:

@@ -151,3 +151,28 @@ def test_cells_outside_the_fast_pattern_are_read_by_the_row_reader(company):
     assert batch.status == ImportStatus.IMPORTED, batch.errors
     assert not columnar(batch)
     assert str(SalesLine.objects.get(external_id="ТД00-000001/2024/1").revenue) == "-1234.56"
+
+
+def test_a_bulk_load_rebuilds_every_index_it_dropped(company, monkeypatch):
+    from django.db import connection
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, "ledger_salesline")
+            found.update(connection.introspection.get_constraints(cursor, "ledger_monthly"))
+        return {name for name, info in found.items() if info["index"] or info["unique"]}
+
+    before = indexes()
+    monkeypatch.setattr(services, "BULK_LOAD_MIN", 1)  # every import counts as a bulk load
+    first = run(company, csv_bytes(one_c_rows()))
+    assert columnar(first) and first.rows_ok == 4
+    assert "indexes" in first.timings
+    more = [["20.01.2024", "ТД00-000010", "1", "", ROMASHKA_INN, "bob", "", "", "100,00", "90,00"]]
+    second = run(company, csv_bytes(one_c_rows() + more))
+    assert (second.rows_ok, second.rows_skipped) == (1, 4)
+    assert indexes() == before
+    assert monthly_as_dict() == monthly_from_lines()
+    # The line id is unique again after the load.
+    again = run(company, csv_bytes(one_c_rows()))
+    assert (again.rows_ok, again.rows_skipped) == (0, 4)
+    assert SalesLine.objects.count() == 5
