@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connection, transaction
 from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ def register(builder: Builder) -> Builder:
 
 def _build(builder: Builder, request: HttpRequest, user: Any) -> Widget | None:
     try:
+        if connection.in_atomic_block:  # a failed query must not poison the rest (PostgreSQL)
+            with transaction.atomic():
+                return builder(request, user)
         return builder(request, user)
     except Exception:  # one broken widget must not take the whole page down
         logger.exception("Dashboard widget %s failed", getattr(builder, "__qualname__", builder))

@@ -77,9 +77,10 @@ def orders_widget(request: HttpRequest, user: Any) -> dict[str, Any] | None:
 
 def _kam_counts(waiting: Any) -> list[tuple[str, int]]:
     """Drafts, drafts the head sent back, awaiting approval, on their way: one query."""
-    n = waiting.order_by().aggregate(
+    rejected = DiscountApproval.objects.filter(order=OuterRef("pk"), decision=Decision.REJECTED)
+    n = Order.objects.filter(pk__in=waiting.values("pk")).aggregate(
         drafts=Count("id", filter=Q(status=OrderStatus.DRAFT)),
-        returned=Count("id", filter=Q(status=OrderStatus.DRAFT, returned=True)),
+        returned=Count("id", filter=Q(Exists(rejected), status=OrderStatus.DRAFT)),
         awaiting=Count("id", filter=Q(status=OrderStatus.AWAITING_APPROVAL)),
         moving=Count("id", filter=Q(status__in=selectors.QUEUE_STATUSES)),
     )
