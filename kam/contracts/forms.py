@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.access import policy
 from kam.access.models import Role, User
+from kam.clients.picker import ClientPickerField
 
 from .models import ClaimKind, ClaimStatus, ContractStatus, Party
 
@@ -21,6 +23,12 @@ def kams() -> Any:
     return User.objects.filter(is_active=True, role__in=[Role.KAM, Role.HEAD, Role.DIRECTOR]).order_by(
         "last_name", "first_name"
     )
+
+
+def client_picker(user: User) -> ClientPickerField:
+    """The client of a new contract or claim: a search box over the clients the user may see (scales to
+    100,000 clients; never a <select> of them all)."""
+    return ClientPickerField(label=_("Client"), queryset=policy.visible_clients(user))
 
 
 def people() -> Any:

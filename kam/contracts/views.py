@@ -27,7 +27,7 @@ from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
 from . import selectors, services
-from .forms import ClaimForm, ClauseForm, ContractForm, ResolveForm
+from .forms import ClaimForm, ClauseForm, ContractForm, ResolveForm, client_picker
 from .models import Claim, ClaimKind, ClaimStatus, Clause, Contract, ContractStatus
 
 EXPORT_LIMIT = 100_000
@@ -52,9 +52,7 @@ def _client_id(request: HttpRequest) -> int | None:
 
 
 def _client_field(user: User) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        label=_("Client"), queryset=policy.visible_clients(user).order_by("short_name"), required=True
-    )
+    return client_picker(user)
 
 
 # ---------------------------------------------------------------------------------------- contracts

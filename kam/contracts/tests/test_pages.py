@@ -303,4 +303,7 @@ def test_every_form_page_opens(company, login):
     ):
         assert browser.get(url).status_code == 200, url
     body = browser.get(reverse("contracts:new")).content.decode()
-    assert "Romashka" in body and "Lyutik" not in body  # a head chooses among their department's clients
+    assert 'name="client__q"' in body  # a client picker, never a <select> of every client
+    # a head chooses among their department's clients
+    assert "Romashka" in browser.get(reverse("clients:pick") + "?q=Romashka").content.decode()
+    assert "Lyutik" not in browser.get(reverse("clients:pick") + "?q=Lyutik").content.decode()
