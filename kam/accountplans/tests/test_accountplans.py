@@ -650,3 +650,21 @@ def test_the_meeting_brief_shows_this_years_plan(company, login):
     assert f"Account plan {year}" in page and "777,000" in page
     pdf = login(company.alice).get(reverse("activities:brief_pdf", args=[visit.pk]))
     assert f"account plan {year}" in _pdf_text(pdf.content).lower()
+
+
+def test_the_review_list_answers_in_constant_queries(company, login, django_assert_max_num_queries):
+    def submit_one(i: int) -> None:
+        other = make_client(company.bob, "", f"Review {i:02}")
+        plan = make_plan(company.bob, other, 2026)
+        services.objective_add(actor=company.bob, plan=plan, kind="revenue", target=Decimal("10"))
+        services.plan_submit(actor=company.bob, plan=plan)
+
+    submit_one(0)
+    http = login(company.hannah)
+    url = reverse("accountplans:review")
+    with django_assert_max_num_queries(14) as few:
+        assert "Review 00" in http.get(url).content.decode()
+    for i in range(1, 8):
+        submit_one(i)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "Review 07" in http.get(url).content.decode()
