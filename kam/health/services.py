@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -102,6 +102,11 @@ def compute_health(
 def run_start(*, actor: User) -> HealthRun:
     if not policy.can(actor, "health.compute_all"):
         raise PermissionDenied
+    # A run that started an hour ago and never finished died with its process: it blocks no one.
+    stale = timezone.now() - timedelta(hours=1)
+    HealthRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=stale).update(
+        status=RunStatus.FAILED, error="interrupted", finished_at=timezone.now()
+    )
     if HealthRun.objects.filter(status=RunStatus.RUNNING).exists():
         raise ValidationError(_("A health computation is already running; wait for it to finish."))
     return HealthRun.objects.create(started_by=actor, day=timezone.localdate())

@@ -205,3 +205,31 @@ def test_the_api_lists_and_details_health_with_the_same_rules(scored, client):
     assert detail["components"][0]["weight"] == 25 and len(detail["history"]) == 1
     assert get(scored.carol, f"/{scored.alice_client.pk}").status_code == 404
     assert get(scored.sam, "").status_code == 403
+
+
+def test_the_meeting_brief_page_shows_the_health_section(scored, login):
+    from datetime import timedelta
+
+    from kam.activities.models import Activity
+
+    start = timezone.now() + timedelta(days=1)
+    visit = Activity.objects.create(
+        client=scored.alice_client,
+        owner=scored.alice,
+        planned_start=start,
+        planned_end=start + timedelta(hours=1),
+    )
+    body = login(scored.alice).get(reverse("activities:brief", args=[visit.pk])).content.decode()
+    assert 'id="brief-health"' in body and 'id="brief-health-score"' in body
+    assert "Decision makers covered" in body  # a weak part, with its points
+
+
+def test_a_stale_run_does_not_block_a_new_one(scored, login):
+    from datetime import timedelta
+
+    stale = HealthRun.objects.create(day=timezone.localdate())
+    HealthRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    assert login(scored.diana).post(reverse("health:compute_all")).status_code == 302
+    stale.refresh_from_db()
+    assert stale.status == "failed"
+    assert HealthRun.objects.filter(status="done").count() == 1
