@@ -420,9 +420,201 @@ def _plan_row(level: str, r: Any, department: str, rank: int | None) -> list[Any
     ]
 
 
+# --------------------------------------------------------------------------- lists that had no export
+
+
+def worklist(user: User, params: QueryDict) -> Report:
+    from kam.receivables import selectors
+    from kam.receivables.models import CollectionAction
+
+    _require(user, "receivables.view_receivables")
+    on = _date(params, "on", timezone.localdate())
+    found = selectors.collection_worklist(user, on=on)
+    rows = [
+        [
+            r.client,
+            r.owner,
+            r.open,
+            r.overdue,
+            r.oldest_due_on,
+            r.days_overdue,
+            r.last_action_on,
+            r.last_action_kind,
+            r.promise_to_pay_on,
+            r.promise_broken,
+        ]
+        for r in found
+    ]
+    return Report(
+        slug="collection",
+        title=_("Collection worklist"),
+        model=CollectionAction,
+        what="collection worklist",
+        filters={"on": str(on)},
+        headers=[
+            _("Client"),
+            _("KAM"),
+            _("Open, RUB"),
+            _("Overdue, RUB"),
+            _("Oldest due date"),
+            _("Days overdue"),
+            _("Last action on"),
+            _("Last action"),
+            _("Promised to pay on"),
+            _("Promise broken"),
+        ],
+        rows=rows,
+        criteria=[(_("As of"), f"{on:%d.%m.%Y}")],
+        kinds=["text", "text", "money", "money", "date", "int", "date", "text", "date", "bool"],
+        landscape=True,
+        filename=f"collection-{on}",
+        empty=_("No overdue debt."),
+    )
+
+
+def payments(user: User, params: QueryDict) -> Report:
+    from kam.receivables import selectors
+    from kam.receivables.models import Payment
+
+    _require(user, "receivables.view_receivables")
+    rows = [
+        [
+            p.received_on,
+            p.client.short_name,
+            p.client.tax_number,
+            p.reference,
+            p.amount,
+            getattr(p, "allocated", None),  # annotated by the selector
+            getattr(p, "unallocated", None),
+        ]
+        for p in selectors.payment_list(user)[:EXPORT_LIMIT]
+    ]
+    return Report(
+        slug="payments",
+        title=_("Payments"),
+        model=Payment,
+        what="payments",
+        filters={},
+        headers=[
+            _("Received on"),
+            _("Client"),
+            _("INN"),
+            _("Reference"),
+            _("Amount, RUB"),
+            _("Allocated, RUB"),
+            _("Unallocated, RUB"),
+        ],
+        rows=rows,
+        kinds=["date", "text", "text", "text", "money", "money", "money"],
+        filename="payments",
+        empty=_("No payments yet."),
+    )
+
+
+def invoices(user: User, params: QueryDict) -> Report:
+    """The invoice list with its page's filters (state, search); Excel also on the receivables page."""
+    from kam.receivables import selectors
+    from kam.receivables.models import Invoice
+
+    _require(user, "receivables.view_receivables")
+    state = params.get("state", "")
+    flt = {
+        "state": state if state in ("open", "overdue", "paid") else "",
+        "search": params.get("q", "").strip()[:100],
+    }
+    found = selectors.invoice_list(user, on=timezone.localdate(), state=flt["state"], search=flt["search"])[
+        :EXPORT_LIMIT
+    ]
+    rows = [
+        [
+            i.number,
+            i.client.short_name,
+            i.client.tax_number,
+            str(i.client.owner),
+            i.issued_on,
+            i.due_on,
+            i.amount,
+            i.paid,
+            i.credited,
+            i.open_amount,
+            i.order_id,
+        ]
+        for i in found
+    ]
+    return Report(
+        slug="invoices",
+        title=_("Invoices"),
+        model=Invoice,
+        what="invoices",
+        filters=flt,
+        headers=[
+            _("Number"),
+            _("Client"),
+            _("INN"),
+            _("KAM"),
+            _("Issued on"),
+            _("Due on"),
+            _("Amount"),
+            _("Paid"),
+            _("Credited"),
+            _("Open"),
+            _("Order"),
+        ],
+        rows=rows,
+        kinds=["text", "text", "text", "text", "date", "date", "money", "money", "money", "money", "int"],
+        landscape=True,
+        filename="invoices",
+        empty=_("No invoices here."),
+    )
+
+
+def punctuality(user: User, params: QueryDict) -> Report:
+    from datetime import timedelta
+
+    from kam.activities import selectors
+    from kam.activities.models import Activity
+
+    _require(user, "activities.view_schedule")
+    today = timezone.localdate()
+    first = _date(params, "from", today.replace(day=1))
+    last = _date(params, "to", today)
+    if last < first:
+        first, last = last, first
+    if (last - first).days > 366:
+        first = last - timedelta(days=366)
+    found = selectors.punctuality_report(user, first, last)
+    rows = [
+        [str(r.kam), r.started, r.late, r.late_share, r.average_delay, r.total_delay_minutes] for r in found
+    ]
+    return Report(
+        slug="punctuality",
+        title=_("Punctuality"),
+        model=Activity,
+        what="punctuality",
+        filters={"from": str(first), "to": str(last)},
+        headers=[
+            _("KAM"),
+            _("Started"),
+            _("Late"),
+            _("Late share"),
+            _("Average delay, minutes"),
+            _("Total delay, minutes"),
+        ],
+        rows=rows,
+        criteria=[(_("Period"), f"{first:%d.%m.%Y} – {last:%d.%m.%Y}")],
+        kinds=["text", "int", "int", "share", "int", "int"],
+        filename=f"punctuality-{first}-{last}",
+        empty=_("No key account managers here."),
+    )
+
+
 BUILDERS = {
     "key-accounts": key_accounts,
     "concentration": concentration,
     "aging": aging,
     "plans": plans,
+    "collection": worklist,
+    "payments": payments,
+    "invoices": invoices,
+    "punctuality": punctuality,
 }

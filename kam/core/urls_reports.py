@@ -1,23 +1,22 @@
-"""/reports/<report>.<pdf|xlsx|csv>: the main reports as documents (kam/core/reports_pdf.py)."""
+"""/reports/<report>.<pdf|xlsx|csv>: the main reports as documents (kam/core/reports_pdf.py), and the lists
+that had no Excel or CSV door of their own (collection worklist, payments, invoices as CSV, punctuality)."""
 
 from django.urls import re_path
 
 from . import reports_pdf
 
 app_name = "reports"
+REPORTS = {
+    "key-accounts": "key_accounts",
+    "concentration": "concentration",
+    "aging": "aging",
+    "plans": "plans",
+    "collection": "collection",
+    "payments": "payments",
+    "invoices": "invoices",
+    "punctuality": "punctuality",
+}
 urlpatterns = [
-    re_path(
-        r"^key-accounts\.(?P<fmt>pdf|xlsx|csv)$",
-        reports_pdf.export,
-        {"report": "key-accounts"},
-        name="key_accounts",
-    ),
-    re_path(
-        r"^concentration\.(?P<fmt>pdf|xlsx|csv)$",
-        reports_pdf.export,
-        {"report": "concentration"},
-        name="concentration",
-    ),
-    re_path(r"^aging\.(?P<fmt>pdf|xlsx|csv)$", reports_pdf.export, {"report": "aging"}, name="aging"),
-    re_path(r"^plans\.(?P<fmt>pdf|xlsx|csv)$", reports_pdf.export, {"report": "plans"}, name="plans"),
+    re_path(rf"^{slug}\.(?P<fmt>pdf|xlsx|csv)$", reports_pdf.export, {"report": slug}, name=name)
+    for slug, name in REPORTS.items()
 ]

@@ -244,3 +244,46 @@ def test_the_report_pages_link_their_documents_with_their_filters(book, login):
     assert "/reports/aging.pdf?by=kam" in body and "/reports/aging.csv?by=kam" in body
     body = http.get(reverse("planning:plans")).content.decode()
     assert "/reports/plans.pdf?kind=month" in body and "/reports/plans.xlsx?" in body
+    assert "/reports/collection.xlsx?on=" in http.get(reverse("receivables:worklist")).content.decode()
+    assert "/reports/payments.csv" in http.get(reverse("receivables:payments")).content.decode()
+    body = http.get(reverse("receivables:invoices"), {"state": "overdue"}).content.decode()
+    assert "/reports/invoices.csv?state=overdue" in body
+    assert "/reports/punctuality.csv?from=" in http.get(reverse("activities:punctuality")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("report", "name", "fmt"),
+    [
+        ("collection", "Romashka", "xlsx"),
+        ("collection", "Romashka", "csv"),
+        ("collection", "Romashka", "pdf"),
+        ("invoices", "Vasilek", "csv"),
+        ("payments", "Received on", "csv"),
+        ("punctuality", "Bob Test", "csv"),
+        ("punctuality", "Bob Test", "xlsx"),
+    ],
+)
+def test_lists_that_had_no_export_now_have_one(book, login, report, name, fmt, tmp_path):
+    dash_data.schedule(book)
+    http = login(book.diana)
+    response = http.get(reverse(f"reports:{report}", args=[fmt]))
+    assert response.status_code == 200
+    if fmt == "csv":
+        assert name in response.content.decode("utf-8-sig")
+    elif fmt == "xlsx":
+        rows = list(
+            load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True)
+        )
+        assert any(name in [str(v) for v in row] for row in rows)
+    else:
+        assert name in pdf_text(response.content, tmp_path)
+    assert exports(book.diana)[-1].additional_data["format"] == fmt
+
+
+def test_the_new_list_exports_keep_each_role_to_its_own_clients(book, login):
+    http = login(book.alice)
+    for report in ("collection", "invoices"):
+        body = http.get(reverse(f"reports:{report}", args=["csv"])).content.decode("utf-8-sig")
+        assert "Romashka" in body and "Lyutik" not in body and "Vasilek" not in body, report
+    assert login(book.sam).get(reverse("reports:collection", args=["csv"])).status_code == 403
+    assert login(book.fiona).get(reverse("reports:punctuality", args=["csv"])).status_code == 403
