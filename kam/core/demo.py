@@ -36,6 +36,8 @@ LINES_PER_CLIENT = 75  # the default ledger: 150 000 lines for 2 000 clients
 AVERAGE_PURCHASES_RUB = 3_000_000  # a year, over all clients; the company's size scales with the client count
 DEEP_DOSSIERS = 300  # the larger clients get a full dossier, the rest a cheap one
 WRITE_CHUNK = 5000  # clients built and written per round
+DEFAULT_KAMS = 12  # kam1 … kam12; `--kams N` adds kam13 … kamN (load tests at 200 KAMs)
+MAX_KAMS = 1000
 
 Log = Callable[[str], None]
 
@@ -453,6 +455,11 @@ def demo_logins() -> list[str]:
     return [p.login for p in _roster(random.Random(0))]
 
 
+def all_demo_logins() -> list[str]:
+    """The demo logins and the extra KAMs `--kams` may have added (kam13 … kam1000)."""
+    return demo_logins() + [f"kam{n}" for n in range(DEFAULT_KAMS + 1, MAX_KAMS + 1)]
+
+
 class _Rng(random.Random):
     """random.Random with a cheaper choice() and randint(): one random() each. Seeded, so repeatable."""
 
@@ -463,11 +470,15 @@ class _Rng(random.Random):
         return a + int(self.random() * (b - a + 1))
 
 
-def plan_company(*, seed: int = DEFAULT_SEED, clients: int = DEFAULT_CLIENTS, today: date) -> DemoPlan:
+def plan_company(
+    *, seed: int = DEFAULT_SEED, clients: int = DEFAULT_CLIENTS, today: date, kams: int = DEFAULT_KAMS
+) -> DemoPlan:
     """The whole demo company as plain data; the same seed and size give the same company."""
     if clients < MIN_CLIENTS:
         raise ValueError(f"the demo needs at least {MIN_CLIENTS} clients")
-    people = _roster(_Rng(f"{seed}:people"))
+    if not DEFAULT_KAMS <= kams <= MAX_KAMS:
+        raise ValueError(f"the demo has {DEFAULT_KAMS} to {MAX_KAMS} KAMs")
+    people = _roster(_Rng(f"{seed}:people"), kams=kams)
     specs = _clients(_Rng(f"{seed}:clients"), clients, today)
     _assign_owners(_Rng(f"{seed}:owners"), specs, people)
     dossier_rng = _Rng(f"{seed}:dossiers")
@@ -507,7 +518,7 @@ def _person(rng: random.Random) -> tuple[str, str, str, bool]:
     return rng.choice(MALE_FIRST), rng.choice(PATRONYMICS)[0], surname, False
 
 
-def _roster(rng: random.Random) -> list[PersonSpec]:
+def _roster(rng: random.Random, *, kams: int = DEFAULT_KAMS) -> list[PersonSpec]:
     taken: set[tuple[str, str]] = set()
 
     def person(login: str, role: str, department: int | None = None, **extra: Any) -> PersonSpec:
@@ -527,6 +538,9 @@ def _roster(rng: random.Random) -> list[PersonSpec]:
     people += [person(f"support{i}", "support") for i in (1, 2)]
     people += [person(f"finance{i}", "finance") for i in (1, 2)]
     people.append(person("admin", "none", is_staff=True))
+    # Extra KAMs come last, so the default company (12 KAMs) stays the same for the same seed.
+    for number in range(DEFAULT_KAMS + 1, kams + 1):
+        people.append(person(f"kam{number}", "kam", kam_departments[number % DEFAULT_KAMS]))
     return people
 
 
@@ -1213,7 +1227,7 @@ def has_business_data() -> bool:
     return (
         Client.objects.exists()
         or Department.objects.exists()
-        or User.objects.filter(username__in=demo_logins()).exists()
+        or User.objects.filter(username__in=all_demo_logins()).exists()
     )
 
 
@@ -1507,7 +1521,7 @@ def delete_business_data(*, log: Log = lambda _line: None) -> dict[str, int]:
         if count:
             deleted[model._meta.label] = count
     with disable_auditlog():
-        count, _by_model = User.objects.filter(username__in=demo_logins()).delete()
+        count, _by_model = User.objects.filter(username__in=all_demo_logins()).delete()
     if count:
         deleted["access.User"] = count
     log("deleted: " + (", ".join(f"{label} {n}" for label, n in deleted.items()) or "nothing"))
@@ -1518,7 +1532,7 @@ def logins_table() -> list[tuple[str, str, str, str]]:
     """(login, role, department, password) of the demo logins present in the database."""
     from kam.access.models import Role, User
 
-    order = {login: i for i, login in enumerate(demo_logins())}
+    order = {login: i for i, login in enumerate(all_demo_logins())}
     users = sorted(
         User.objects.filter(username__in=order).select_related("department"), key=lambda u: order[u.username]
     )

@@ -31,6 +31,12 @@ class Command(BaseCommand):
             default=None,
             help=f"sales-ledger lines over 36 months (default {demo.LINES_PER_CLIENT} per client; 0: none)",
         )
+        parser.add_argument(
+            "--kams",
+            type=int,
+            default=demo.DEFAULT_KAMS,
+            help=f"number of KAMs ({demo.DEFAULT_KAMS}; more adds kam13 … kamN, e.g. 200 for the load test)",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--if-empty", action="store_true", help="do nothing when the database has data")
         mode.add_argument(
@@ -50,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"--clients must be at least {demo.MIN_CLIENTS}")
         if lines < 0:
             raise CommandError("--lines must be 0 or more")
+        if not demo.DEFAULT_KAMS <= options["kams"] <= demo.MAX_KAMS:
+            raise CommandError(f"--kams must be between {demo.DEFAULT_KAMS} and {demo.MAX_KAMS}")
         if not options["reset"] and demo.has_business_data():
             if options["if_empty"]:
                 self.stdout.write("database already has data: no demo written")
@@ -59,7 +67,7 @@ class Command(BaseCommand):
                 "Use --reset to replace the business data with the demo, or --if-empty to skip."
             )
         started = time.monotonic()
-        plan = demo.plan_company(seed=seed, clients=clients, today=timezone.localdate())
+        plan = demo.plan_company(seed=seed, clients=clients, today=timezone.localdate(), kams=options["kams"])
         self.stdout.write(f"planned {clients} clients with seed {seed} in {time.monotonic() - started:.1f} s")
         with transaction.atomic():
             if options["reset"]:
