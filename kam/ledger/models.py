@@ -220,7 +220,14 @@ class LedgerMonthly(models.Model):
                 name="ledger_monthly_key",
             ),
         ]
-        indexes = [models.Index(fields=["month"], name="ledger_monthly_month")]
+        indexes = [
+            # Covers the analysis (kam/analytics/engine.py): a period's rows are read from the index
+            # alone, in month order, without visiting the table.
+            models.Index(
+                fields=["month", "client", "manager", "department", "turnover", "income"],
+                name="ledger_monthly_month_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m}"
