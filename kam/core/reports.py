@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kam.access import policy
 from kam.access.models import Role, User
-from kam.core.money import format_money, format_percent, from_kopecks
+from kam.core.money import format_money, format_number, format_percent, from_kopecks
 
 PDF_ROWS = 500  # a PDF is for reading; the full list goes to Excel
 EXPORT_LIMIT = 100_000
@@ -265,12 +265,12 @@ def _dec(value: Any) -> Decimal | None:
 
 def _int_text(value: Any) -> str:
     d = _dec(value)
-    return "—" if d is None else f"{d:,.0f}".replace(",", "\u00a0")
+    return "—" if d is None else format_number(d, 0)
 
 
 def _num_text(value: Any, digits: int) -> str:
     d = _dec(value)
-    return "—" if d is None else f"{d:.{digits}f}"
+    return "—" if d is None else format_number(d, digits)
 
 
 # --------------------------------------------------------------------------- receivables aging

@@ -287,3 +287,15 @@ def test_the_new_list_exports_keep_each_role_to_its_own_clients(book, login):
         assert "Romashka" in body and "Lyutik" not in body and "Vasilek" not in body, report
     assert login(book.sam).get(reverse("reports:collection", args=["csv"])).status_code == 403
     assert login(book.fiona).get(reverse("reports:punctuality", args=["csv"])).status_code == 403
+
+
+def test_chart_coordinates_stay_numbers_in_russian(book, login, tmp_path):
+    """A decimal comma inside an SVG coordinate breaks the chart (the page and the PDF alike)."""
+    import re
+
+    http = login(book.diana)
+    http.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    body = http.get(reverse("analytics:concentration")).content.decode()
+    assert "<svg" in body and not re.search(r'\b(x|y|cx|cy|x1|y1|x2|y2)="-?\d+,\d', body)
+    text = pdf_text(http.get(reverse("reports:concentration", args=["pdf"])).content, tmp_path)
+    assert "20 %" in text.replace("\u00a0", " ") and "Romashka" in text
