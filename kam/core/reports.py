@@ -608,6 +608,59 @@ def punctuality(user: User, params: QueryDict) -> Report:
     )
 
 
+def audit_log(user: User, params: QueryDict) -> Report:
+    """The audit log with the page's filters (director only); the export itself is logged too."""
+    from auditlog.models import LogEntry
+    from django.utils.dateparse import parse_date
+
+    from kam.access import selectors
+
+    _require(user, "access.view_audit")
+
+    def day(name: str) -> date | None:
+        try:
+            return parse_date(params.get(name, "") or "")
+        except ValueError:
+            return None
+
+    action, actor = params.get("action", ""), params.get("actor", "")
+    filters: dict[str, Any] = {
+        "actor_id": int(actor) if actor.isdigit() else None,
+        "action": int(action) if action.isdigit() else None,
+        "kind": params.get("kind", "") if params.get("kind") in ("view", "export") else "",
+        "model": params.get("model", "")[:100],
+        "since": day("since"),
+        "until": day("until"),
+        "search": params.get("q", "")[:100],
+    }
+    actions = dict(LogEntry.Action.choices)
+    rows = [
+        [
+            timezone.localtime(e.timestamp).replace(tzinfo=None),
+            str(e.actor) if e.actor else "",
+            str(actions.get(e.action, e.action)),
+            (e.additional_data or {}).get("kind", "") if isinstance(e.additional_data, dict) else "",
+            e.content_type.model if e.content_type else "",
+            e.object_repr,
+            e.remote_addr or "",
+        ]
+        for e in selectors.audit_entries(**filters)[:EXPORT_LIMIT]
+    ]
+    return Report(
+        slug="audit",
+        title=_("Audit log"),
+        model=LogEntry,
+        what="audit log",
+        filters={k: str(v) for k, v in filters.items() if v not in (None, "")},
+        headers=[_("When"), _("Who"), _("Action"), _("Kind"), _("Object type"), _("Object"), _("Address")],
+        rows=rows,
+        kinds=["text", "text", "text", "text", "text", "long", "text"],
+        landscape=True,
+        filename="audit-log",
+        empty=_("No entries."),
+    )
+
+
 BUILDERS = {
     "key-accounts": key_accounts,
     "concentration": concentration,
@@ -617,4 +670,5 @@ BUILDERS = {
     "payments": payments,
     "invoices": invoices,
     "punctuality": punctuality,
+    "audit": audit_log,
 }

@@ -1,5 +1,6 @@
-"""/reports/<report>.<pdf|xlsx|csv>: the main reports as documents (kam/core/reports_pdf.py), and the lists
-that had no Excel or CSV door of their own (collection worklist, payments, invoices as CSV, punctuality)."""
+"""/reports/<report>.<pdf|xlsx|csv>: the main reports as documents (kam/core/reports_pdf.py), and the
+lists that had no Excel or CSV door of their own (collection worklist, payments, invoices as CSV,
+punctuality, audit log)."""
 
 from django.urls import re_path
 
@@ -15,6 +16,7 @@ REPORTS = {
     "payments": "payments",
     "invoices": "invoices",
     "punctuality": "punctuality",
+    "audit": "audit",
 }
 urlpatterns = [
     re_path(rf"^{slug}\.(?P<fmt>pdf|xlsx|csv)$", reports_pdf.export, {"report": slug}, name=name)

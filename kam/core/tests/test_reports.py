@@ -299,3 +299,17 @@ def test_chart_coordinates_stay_numbers_in_russian(book, login, tmp_path):
     assert "<svg" in body and not re.search(r'\b(x|y|cx|cy|x1|y1|x2|y2)="-?\d+,\d', body)
     text = pdf_text(http.get(reverse("reports:concentration", args=["pdf"])).content, tmp_path)
     assert "20 %" in text.replace("\u00a0", " ") and "Romashka" in text
+
+
+def test_the_audit_log_exports_with_its_filters_for_the_director_only(book, login):
+    http = login(book.diana)
+    http.get(reverse("reports:aging", args=["csv"]))  # something to find
+    response = http.get(reverse("reports:audit", args=["csv"]), {"kind": "export"})
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert "aging (3)" in body and "Diana Test" in body
+    assert exports(book.diana)[-1].additional_data["what"] == "audit log"
+    page = http.get(reverse("access:audit"), {"kind": "export"}).content.decode()
+    assert "/reports/audit.csv?kind=export" in page
+    for user in (book.alice, book.hannah, book.fiona):
+        assert login(user).get(reverse("reports:audit", args=["xlsx"])).status_code == 403
