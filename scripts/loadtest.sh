@@ -106,7 +106,7 @@ KAM_ENV=production KAM_SECRET_KEY="loadtest-$("$PY" -c 'import secrets; print(se
   KAM_RATELIMIT="${LOADTEST_RATELIMIT:-0}" KAM_ALLOWED_HOSTS=127.0.0.1 KAM_LOG_LEVEL=ERROR \
   PYTHONWARNINGS="ignore:No directory at" \
   "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --worker-class gthread --threads "$THREADS" --timeout 60 --graceful-timeout 5 --preload \
+  --worker-class gthread --threads "$THREADS" --timeout 60 --graceful-timeout 5 --keep-alive 75 --preload \
   --error-logfile "$OUT/results/$NAME-gunicorn.log" &
 GUNICORN_PID=$!
 for _ in $(seq 1 120); do
@@ -116,14 +116,17 @@ for _ in $(seq 1 120); do
 done
 curl -fsS -o /dev/null "$HOST/health/" || { echo "gunicorn did not answer on $HOST" >&2; exit 1; }
 echo "server: gunicorn on $HOST ($WORKERS workers x $THREADS threads, DEBUG off)"
-timeout 300 "$PY" benchmarks/loadtest/warmup.py "$HOST" "$FIXTURE" --rounds "$(( WORKERS * 2 ))" || true
+SESSIONS="$OUT/results/$NAME-sessions.json"
+timeout 600 "$PY" benchmarks/loadtest/warmup.py "$HOST" "$FIXTURE" --sessions "$SESSIONS" \
+  --rounds "$(( WORKERS * 2 ))" | tee "$OUT/results/$NAME-warmup.txt" \
+  || { echo "the logins failed: see above" >&2; exit 1; }
 
 # ---- 4. locust, headless and bounded; the load average is sampled every 5 s
 LOADAVG="$OUT/results/$NAME-loadavg.txt"
 ( while true; do echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOADAVG"; sleep 5; done ) &
 SAMPLER_PID=$!
 set +e
-KAM_LOADTEST_FIXTURE="$FIXTURE" timeout --signal=INT --kill-after=30 "$(( $("$PY" -c "
+KAM_LOADTEST_FIXTURE="$FIXTURE" KAM_LOADTEST_SESSIONS="$SESSIONS" timeout --signal=INT --kill-after=30 "$(( $("$PY" -c "
 import re, sys
 m = re.fullmatch(r'(\d+)([smh]?)', sys.argv[1])
 print(int(m.group(1)) * {'': 1, 's': 1, 'm': 60, 'h': 3600}[m.group(2)])" "$RUN_TIME") + 120 ))" \
@@ -143,8 +146,9 @@ LOAD_SUMMARY=$(awk '{ s += $2; if ($2 > m) m = $2; n++ } END { if (n) printf "me
 TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $(nproc) CPUs; load $LOAD_SUMMARY"
 set +e
 "$PY" benchmarks/loadtest/report.py "$OUT/results/$NAME" --p95-ms "$P95_MS" --markdown "$OUT/results/$NAME.md" \
-  --title "$TITLE" | tee "$OUT/results/$NAME.txt"
+  --title "$TITLE" --note "$(grep '^logins:' "$OUT/results/$NAME-warmup.txt" || true)" | tee "$OUT/results/$NAME.txt"
 RC=${PIPESTATUS[0]}
+rm -f "$SESSIONS"
 set -e
 echo "scale: $TITLE"
 echo "database: $DATABASE_URL" | sed -E 's#//[^@/]*@#//***@#'

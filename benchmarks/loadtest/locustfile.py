@@ -3,9 +3,11 @@
     KAM_LOADTEST_FIXTURE=var/loadtest/fixture.json locust -f benchmarks/loadtest/locustfile.py \\
         --headless -u 50 -r 10 --run-time 60s --host http://127.0.0.1:PORT
 
-Users (weights): KAM 6, API client 2, head 2, director 1. Each browser user logs in once through the
-login form (CSRF token from the form's cookie) as a demo login of its role and keeps the session; each
-API user sends a bearer token made for it by prepare.py. Every request asks only for clients that user
+Users (weights): KAM 6, API client 2, head 2, director 1. Every demo login of the fixture logs in once
+through the login form (CSRF token from the form's cookie) in warmup.py, before the measured run, which
+hands the session cookies over in KAM_LOADTEST_SESSIONS (without it, the first user of a login logs in
+here); the simulated users of a role take the logins in turn and reuse that session (with 12 KAMs, four
+or so users share one, like one person with several tabs). Each API user sends a bearer token made for it by prepare.py. Every request asks only for clients that user
 may see, so any 4xx/5xx is counted as an error. The pages and their weights are in loadtest_endpoints.py.
 
 KAM_LOADTEST_WAIT="1,3": think time between a user's requests, seconds (min,max).
@@ -24,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from locust import HttpUser, between, task
+from locust.clients import HttpSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadtest_endpoints as ep
@@ -60,6 +63,50 @@ def next_account(role: str) -> dict[str, Any]:
         return dict(accounts[next(counter) % len(accounts)])
 
 
+_sessions: dict[str, dict[str, str]] = {}  # login -> cookies of its session
+
+
+def login(session: HttpSession, host: str, login_name: str) -> dict[str, str]:
+    """Log in through the form (GET for the CSRF cookie, POST with the token); the session's cookies."""
+    session.get(ep.LOGIN.path, name="login form")
+    with session.post(
+        ep.LOGIN.path,
+        data={
+            "username": login_name,
+            "password": data()["password"],
+            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+        },
+        headers={"Referer": host + ep.LOGIN.path},
+        name=ep.LOGIN.name,
+        catch_response=True,
+        allow_redirects=False,
+    ) as response:
+        if response.status_code != 302 or "/login" in response.headers.get("Location", "/login"):
+            response.failure(f"login as {login_name} failed ({response.status_code})")
+            return {}
+    return dict(session.cookies.get_dict())
+
+
+_login_lock = threading.Lock()
+
+
+def session_cookies(client: HttpSession, host: str, login_name: str) -> dict[str, str]:
+    """The session of a demo login: from warmup.py (KAM_LOADTEST_SESSIONS), else logged in here once."""
+    global _sessions_loaded
+    with _login_lock:
+        if not _sessions_loaded:
+            path = os.environ.get("KAM_LOADTEST_SESSIONS", "")
+            if path and Path(path).exists():
+                _sessions.update(json.loads(Path(path).read_text(encoding="utf-8")))
+            _sessions_loaded = True
+        if login_name not in _sessions:
+            _sessions[login_name] = login(client, host, login_name)
+        return _sessions[login_name]
+
+
+_sessions_loaded = False
+
+
 def search_fragment(name: str) -> str:
     """A word of a client's name, as a user would type it (at least 3 letters)."""
     words = [w.strip("«»\"'().,") for w in name.split()]
@@ -81,25 +128,7 @@ class KamUser(HttpUser):
         self.endpoints = ep.ROLES[self.role]
         self.weights = [e.weight for e in self.endpoints]
         if self.role != "api":
-            self.login()
-
-    def login(self) -> None:
-        self.client.get(ep.LOGIN.path, name="login form")
-        token = self.client.cookies.get("csrftoken", "")
-        with self.client.post(
-            ep.LOGIN.path,
-            data={
-                "username": self.account["login"],
-                "password": data()["password"],
-                "csrfmiddlewaretoken": token,
-                "next": "/",
-            },
-            headers={"Referer": self.host + ep.LOGIN.path},
-            name=ep.LOGIN.name,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200 or response.url.rstrip("/").endswith("/login"):
-                response.failure(f"login as {self.account['login']} failed ({response.status_code})")
+            self.client.cookies.update(session_cookies(self.client, self.host or "", self.account["login"]))
 
     def url(self, endpoint: ep.Endpoint) -> str:
         client = random.choice(self.clients)
@@ -122,7 +151,8 @@ class KamUser(HttpUser):
             allow_redirects=False,
         ) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                error = f": {response.error!r}"[:200] if response.error else ""
+                response.failure(f"HTTP {response.status_code}{error}")
 
 
 class Kam(KamUser):

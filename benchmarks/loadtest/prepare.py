@@ -24,7 +24,7 @@ CLIENTS_PER_USER = 40
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out")
-    parser.add_argument("--kams", type=int, default=50, help="KAM logins to use at most (spread over all)")
+    parser.add_argument("--kams", type=int, default=20, help="KAM logins to use at most (spread over all)")
     parser.add_argument("--api-users", type=int, default=10, help="KAMs that get an API token")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
