@@ -108,7 +108,7 @@ class GoalOut(Schema):
     achieved: bool
 
 
-class ActionOut(Schema):
+class PlanActionOut(Schema):
     id: int
     title: str
     activity_id: int | None = None
@@ -133,7 +133,7 @@ class PlanOut(Schema):
     objectives: list[ObjectiveOut]
     swot: dict[str, list[str]]
     stakeholder_goals: list[GoalOut]
-    actions: list[ActionOut]
+    actions: list[PlanActionOut]
     versions: list[int]
 
 
@@ -253,7 +253,7 @@ def plan_submit(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     return _plan_out(selectors.plan_for_user(user, plan.pk))
 
 
-class DecisionIn(StrictIn):
+class PlanDecisionIn(StrictIn):
     approve: bool
     comment: Text = Field("", max_length=5000)
 
@@ -263,7 +263,7 @@ class DecisionIn(StrictIn):
     response={200: PlanOut, **WRITE_ERRORS},
     summary="The head (or the director) approves the submitted plan or returns it with a comment",
 )
-def plan_decide(request: HttpRequest, plan_id: Id, payload: DecisionIn) -> dict[str, Any]:
+def plan_decide(request: HttpRequest, plan_id: Id, payload: PlanDecisionIn) -> dict[str, Any]:
     user = _user(request)
     plan = _plan(request, plan_id, "accountplans.approve_plan")
     if payload.approve:
@@ -273,7 +273,7 @@ def plan_decide(request: HttpRequest, plan_id: Id, payload: DecisionIn) -> dict[
     return _plan_out(selectors.plan_for_user(user, plan.pk))
 
 
-class VersionOut(Schema):
+class PlanVersionOut(Schema):
     number: int
     submitted_by: str
     submitted_at: Any
@@ -286,7 +286,7 @@ class VersionOut(Schema):
 
 @router.get(
     "/{plan_id}/versions",
-    response={200: list[VersionOut], **WRITE_ERRORS},
+    response={200: list[PlanVersionOut], **WRITE_ERRORS},
     summary="Frozen submitted versions",
 )
 def plan_versions(request: HttpRequest, plan_id: Id) -> list[dict[str, Any]]:

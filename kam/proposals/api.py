@@ -42,7 +42,7 @@ def _changeable(request: HttpRequest, proposal_id: int) -> Proposal:
     return proposal
 
 
-class LineOut(Schema):
+class ProposalLineOut(Schema):
     position: int
     product_code: str
     product_name: str
@@ -55,7 +55,7 @@ class LineOut(Schema):
     amount: Decimal
 
 
-class VersionOut(Schema):
+class ProposalVersionOut(Schema):
     number: int
     column: int
     valid_until: date
@@ -65,7 +65,7 @@ class VersionOut(Schema):
     terms: str
     total: Decimal
     sent_at: Any = None
-    lines: list[LineOut] = []
+    lines: list[ProposalLineOut] = []
 
 
 class _ProposalFields(Schema):
@@ -95,7 +95,7 @@ class ProposalSummaryOut(_ProposalFields):
 class ProposalOut(_ProposalFields):
     reject_reason: str
     versions: list[int]
-    current: VersionOut
+    current: ProposalVersionOut
 
 
 def _out(proposal: Proposal) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def proposal_create(request: HttpRequest, payload: ProposalIn) -> Status:
     return Status(201, _out(proposal))
 
 
-class LineIn(StrictIn):
+class ProposalLineIn(StrictIn):
     product_code: Text = Field(min_length=1, max_length=64)
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
     discount: Decimal = Field(Decimal(0), ge=0, lt=100, max_digits=4, decimal_places=2)
@@ -201,7 +201,7 @@ class LineIn(StrictIn):
     response={201: ProposalOut, **WRITE_ERRORS},
     summary="Add a line (to a sent proposal: in a new version)",
 )
-def proposal_line_add(request: HttpRequest, proposal_id: Id, payload: LineIn) -> Status:
+def proposal_line_add(request: HttpRequest, proposal_id: Id, payload: ProposalLineIn) -> Status:
     user = _user(request)
     proposal = _changeable(request, proposal_id)
     product = Product.objects.filter(code=payload.product_code).first()

@@ -119,7 +119,7 @@ def segment_forecast(request: HttpRequest, segment: str, params: Query[ForecastQ
     }
 
 
-class ProposalOut(Schema):
+class SegmentProposalOut(Schema):
     id: int
     segment: str
     author: str
@@ -136,23 +136,25 @@ class ProposalOut(Schema):
         return str(obj.author)
 
 
-class ProposalFilter(Schema):
+class SegmentProposalFilter(Schema):
     status: Literal["", *ProposalStatus.values] = ""  # type: ignore[valid-type]
 
 
 @router.get(
-    "/{segment}/proposals", response={200: list[ProposalOut], **ERRORS}, summary="Proposals in a segment"
+    "/{segment}/proposals",
+    response={200: list[SegmentProposalOut], **ERRORS},
+    summary="Proposals in a segment",
 )
 @paginate(KamPagination)
 def proposal_list(
-    request: HttpRequest, segment: str, filters: Query[ProposalFilter]
+    request: HttpRequest, segment: str, filters: Query[SegmentProposalFilter]
 ) -> QuerySet[SegmentProposal]:
     user = _user(request)
     qs = selectors.proposals_for(user, _segment(segment))
     return qs.filter(status=filters.status) if filters.status else qs
 
 
-class ProposalIn(StrictIn):
+class SegmentProposalIn(StrictIn):
     title: Text = Field(min_length=1, max_length=200)
     text: Text = Field("", max_length=5000)
     products: Text = Field("", max_length=5000)
@@ -161,10 +163,10 @@ class ProposalIn(StrictIn):
 
 @router.post(
     "/{segment}/proposals",
-    response={201: ProposalOut, **WRITE_ERRORS},
+    response={201: SegmentProposalOut, **WRITE_ERRORS},
     summary="Propose an assortment or price change",
 )
-def proposal_create(request: HttpRequest, segment: str, payload: ProposalIn) -> Status:
+def proposal_create(request: HttpRequest, segment: str, payload: SegmentProposalIn) -> Status:
     user = _user(request)
     proposal = services.proposal_create(actor=user, segment=_segment(segment), data=payload.dict())
     return Status(201, proposal)
