@@ -94,3 +94,12 @@ def test_the_directors_today_page_in_russian(book, page_as):
     page.wait_for_selector("#concentration-widget")
     page.click("#menu-accounts summary")
     screenshot(page, "today-director-ru")
+
+
+def test_the_menu_on_a_narrow_screen(book, page_as):
+    page = page_as(book.diana)
+    page.set_viewport_size({"width": 760, "height": 900})
+    page.goto(page.url)
+    page.click("#menu-sales summary")
+    assert page.is_visible("#menu-sales >> text=Orders")
+    screenshot(page, "menu-narrow-en")
