@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.access import policy
 from kam.access.models import User
@@ -39,6 +40,7 @@ class StrategyForm(forms.Form):
 class ObjectiveForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ObjectiveKind.choices)
     target = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("Target (RUB, or % for share of wallet)"),
         max_digits=16,
         decimal_places=2,
@@ -73,7 +75,9 @@ class GoalForm(forms.Form):
     target_attitude = forms.ChoiceField(
         label=_("Move to"), choices=Attitude.choices, initial=Attitude.SUPPORTER
     )
-    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=pgettext_lazy("due date", "By"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("How"), max_length=300, required=False)
 
     def __init__(self, *args: Any, stakeholders: QuerySet[Stakeholder], **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.clients.models import Attitude
 
@@ -140,7 +141,7 @@ class Objective(models.Model):
 class SwotKind(models.TextChoices):
     STRENGTH = "strength", _("Strengths")
     WEAKNESS = "weakness", _("Weaknesses")
-    OPPORTUNITY = "opportunity", _("Opportunities")
+    OPPORTUNITY = "opportunity", pgettext_lazy("SWOT", "Opportunities")
     THREAT = "threat", _("Threats")
 
 

@@ -106,6 +106,7 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         _("Key client"),
         _("Revenue target, RUB"),
         _("Revenue year to date, RUB"),
+        # xgettext:no-python-format
         _("Revenue, % of target"),
         _("Updated"),
     ]
