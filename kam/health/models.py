@@ -40,7 +40,9 @@ class HealthConfig(models.Model):
     trend_warn_drop_pct = _pct(_("trend: watch while income fell by at most, %"), 20)
     # Months with purchases in the last N months against the client's own rate over the 12 months before:
     # at least 80 % of its usual rate: good; at least 50 %: watch.
+    # xgettext:no-python-format
     frequency_ok_pct = _pct(_("order frequency: good from, % of its usual rate"), 80)
+    # xgettext:no-python-format
     frequency_warn_pct = _pct(_("order frequency: watch from, % of its usual rate"), 50)
     # Overdue debt (RUB, open invoices past their due date): none is good, up to 100 000 RUB watch.
     overdue_ok_rub = models.DecimalField(
@@ -64,7 +66,9 @@ class HealthConfig(models.Model):
     coverage_days = models.PositiveSmallIntegerField(
         _("coverage: contact within, days"), default=90, validators=[MinValueValidator(1)]
     )
+    # xgettext:no-python-format
     coverage_ok_pct = _pct(_("coverage: good from, % of decision makers"), 80)
+    # xgettext:no-python-format
     coverage_warn_pct = _pct(_("coverage: watch from, % of decision makers"), 50)
     # Days since the last done visit, meeting, presentation or event: up to 30 good, up to 60 watch.
     meeting_ok_days = models.PositiveSmallIntegerField(_("last meeting: good up to, days"), default=30)
