@@ -431,16 +431,15 @@ with_basis AS (
            CAST(income AS DOUBLE PRECISION) * CAST(income AS DOUBLE PRECISION) AS income_sum_sq
     FROM client_sum
 ),
-totals AS (
-    SELECT SUM(basis) AS total_basis FROM with_basis
-),
 ranked AS (
+    -- The company total as a window over the same rows: one pass, no second scan of with_basis.
     SELECT w.client_id, w.turnover, w.income, w.income_sq, w.months_with_sales, w.basis,
            w.var_scaled, w.income_sum_sq,
            ROW_NUMBER() OVER (ORDER BY w.basis DESC, w.client_id) AS rnk,
            SUM(w.basis) OVER (
                ORDER BY w.basis DESC, w.client_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-           ) AS cum_basis
+           ) AS cum_basis,
+           SUM(w.basis) OVER () AS total_basis
     FROM with_basis w
 ),
 attrs AS (
@@ -454,13 +453,13 @@ attrs AS (
     GROUP BY client_id
 )
 SELECT r.client_id, r.rnk, r.turnover, r.income, r.basis, CAST(r.cum_basis AS BIGINT) AS cum_basis,
-       CAST(t.total_basis AS BIGINT) AS total_basis, r.income_sq, r.months_with_sales,
-       CASE WHEN t.total_basis > 0 AND r.basis > 0
-                 AND r.basis * {scale} >= t.total_basis * {key_num} THEN 1 ELSE 0 END AS is_key,
-       CASE WHEN t.total_basis > 0 AND r.basis > 0
-                 AND r.basis * {scale} > t.total_basis * {critical_num} THEN 1 ELSE 0 END AS is_critical,
-       CASE WHEN t.total_basis > 0 AND r.basis > 0
-                 AND r.basis * {scale} > t.total_basis * {mono_num} THEN 1 ELSE 0 END AS is_mono,
+       CAST(r.total_basis AS BIGINT) AS total_basis, r.income_sq, r.months_with_sales,
+       CASE WHEN r.total_basis > 0 AND r.basis > 0
+                 AND r.basis * {scale} >= r.total_basis * {key_num} THEN 1 ELSE 0 END AS is_key,
+       CASE WHEN r.total_basis > 0 AND r.basis > 0
+                 AND r.basis * {scale} > r.total_basis * {critical_num} THEN 1 ELSE 0 END AS is_critical,
+       CASE WHEN r.total_basis > 0 AND r.basis > 0
+                 AND r.basis * {scale} > r.total_basis * {mono_num} THEN 1 ELSE 0 END AS is_mono,
        CASE WHEN {absolute_on} = 1 AND r.basis > 0
                  AND r.basis * 12 >= {absolute_for_period} THEN 1 ELSE 0 END AS is_key_absolute,
        -- Potential, exact in integers: npv >= T  <=>  income >= npv_min_income, and
@@ -469,9 +468,9 @@ SELECT r.client_id, r.rnk, r.turnover, r.income, r.basis, CAST(r.cum_basis AS BI
                  OR ({wallet_on} = 1 AND a.category_budget_kop IS NOT NULL
                      AND r.turnover * 12 < {months} * (a.category_budget_kop - {wallet_threshold} + 1))
             THEN 1 ELSE 0 END AS is_key_potential,
-       CASE WHEN t.total_basis <= 0 OR r.basis <= 0 THEN 'C'
-            WHEN (r.cum_basis - r.basis) * {scale} < t.total_basis * {abc_a_num} THEN 'A'
-            WHEN (r.cum_basis - r.basis) * {scale} < t.total_basis * {abc_b_num} THEN 'B'
+       CASE WHEN r.total_basis <= 0 OR r.basis <= 0 THEN 'C'
+            WHEN (r.cum_basis - r.basis) * {scale} < r.total_basis * {abc_a_num} THEN 'A'
+            WHEN (r.cum_basis - r.basis) * {scale} < r.total_basis * {abc_b_num} THEN 'B'
             ELSE 'C' END AS abc,
        CASE WHEN r.income <= 0 THEN 'Z'
             WHEN r.var_scaled <= {xyz_x_num_sq} * r.income_sum_sq THEN 'X'
@@ -483,7 +482,6 @@ SELECT r.client_id, r.rnk, r.turnover, r.income, r.basis, CAST(r.cum_basis AS BI
        COALESCE(a.is_competent, 0) AS is_competent,
        COALESCE(a.is_innovator, 0) AS is_innovator
 FROM ranked r
-CROSS JOIN totals t
 LEFT JOIN attrs a ON a.client_id = r.client_id
 ORDER BY r.rnk
 """
