@@ -54,7 +54,7 @@ test-sqlite:
 	DATABASE_URL= $(VENV)/bin/pytest -q -p no:cacheprovider
 
 test-postgres:
-	DATABASE_URL=$(PG_TEST_URL) KAM_TEST_DB=postgres $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_TEST_URL) KAM_TEST_DB=postgres $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser and not spark"
 
 bench: install-dev
 	$(PY) benchmarks/run.py

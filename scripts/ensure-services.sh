@@ -41,6 +41,11 @@ fi
 if ! command -v soffice >/dev/null 2>&1; then
   apt_install libreoffice-calc-nogui
 fi
+# Java runs the local-mode PySpark test of the analysis SQL (kam/analytics/tests/test_spark_engine.py).
+if ! command -v java >/dev/null 2>&1; then
+  echo "java not found: installing Debian's default-jre-headless"
+  apt_install default-jre-headless
+fi
 if ! ldconfig -p | grep -q libpango-1.0; then
   apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 fi
