@@ -67,8 +67,10 @@ class Prepared:
     has_department: bool = False
 
     def close(self) -> None:
-        self.con.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _quote(value: str) -> str:
