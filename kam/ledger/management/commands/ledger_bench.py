@@ -103,10 +103,11 @@ class Command(BaseCommand):
         finally:
             if not opts["keep_file"]:
                 os.unlink(path)
-        timings = batch.timings
+        timings = dict(batch.timings)
+        columnar = bool(timings.pop("columnar", 0))
         self.stdout.write(
             f"{batch.get_status_display()}: {batch.rows_ok:,} added, {batch.rows_skipped:,} already there, "
-            f"{batch.rows_bad:,} bad"
+            f"{batch.rows_bad:,} bad; read {'in columns (fast path)' if columnar else 'row by row'}"
         )
         for phase, seconds in timings.items():
             rate = lines / seconds if seconds else 0
