@@ -32,8 +32,10 @@ pytestmark = pytest.mark.spark
 START, END = date(2023, 7, 1), date(2024, 6, 1)
 
 
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+# One JVM for the module; module scope stops it as soon as these tests are done instead of
+# holding it through the rest of the run (only this module uses Spark).
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("Java is not installed (scripts/ensure-services.sh installs default-jre-headless)")
     from pyspark.sql import SparkSession
@@ -44,9 +46,11 @@ def spark() -> Iterator[Any]:
         .appName("kam-test")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.driver.memory", "512m")
         .config("spark.default.parallelism", "1")
         .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
