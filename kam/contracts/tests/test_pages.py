@@ -85,7 +85,7 @@ def test_clauses_are_added_marked_done_and_deleted(company, login):
     cl.refresh_from_db()
     assert cl.done_on == timezone.localdate()
     body = browser.get(reverse("contracts:detail", args=[c.pk])).content.decode()
-    assert "confirm(" in body
+    assert "data-confirm=" in body
     browser.post(reverse("contracts:clause_delete", args=[cl.pk]))
     assert not Clause.objects.exists()
 
