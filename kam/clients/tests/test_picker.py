@@ -14,7 +14,7 @@ class PickForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = visible_clients(user)
+        self.fields["client"].queryset = visible_clients(user)  # type: ignore[attr-defined]
 
 
 def test_search_shows_only_visible_clients(company, login):
