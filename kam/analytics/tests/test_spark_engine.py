@@ -212,3 +212,22 @@ def test_spark_submit_entry_point_writes_the_same_json(
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["period_start"] == "2023-07-01" and data["settings"]["basis"] == "turnover"
     assert_same(data, json.loads(json.dumps(duck.to_dict())))
+
+
+def test_a_bigint_overflow_raises_even_with_ansi_off_and_the_setting_is_put_back(spark: Any) -> None:
+    from pyspark.sql.types import DateType, LongType, StructField, StructType
+
+    schema = StructType(
+        [StructField(name, LongType()) for name in ("client_id", "department_id", "manager_id")]
+        + [StructField("month", DateType())]
+        + [StructField(name, LongType()) for name in ("turnover", "income")]
+    )
+    huge = 2**62  # two of them overflow the BIGINT sum: Spark 3.5 without ANSI would wrap around
+    frame = spark.createDataFrame([row(1, huge, 1, turnover=1), row(1, huge, 2, turnover=1)], schema)
+    spark.conf.set("spark.sql.ansi.enabled", "false")
+    try:
+        with pytest.raises(Exception, match=r"(?i)overflow"):
+            run_analysis_spark(spark, frame, period_start=date(2024, 1, 1), period_end=date(2024, 12, 1))
+        assert spark.conf.get("spark.sql.ansi.enabled") == "false"
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", "true")
