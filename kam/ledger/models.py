@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -226,7 +226,13 @@ class LedgerMonthly(models.Model):
             models.Index(
                 fields=["month", "client", "manager", "department", "turnover", "income"],
                 name="ledger_monthly_month_cover",
-            )
+            ),
+            # A client's first month with sales ("new clients" of the plans): found in the index alone.
+            models.Index(
+                fields=["client", "month"],
+                condition=Q(turnover__gt=0),
+                name="ledger_monthly_first_buy",
+            ),
         ]
 
     def __str__(self) -> str:
