@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
@@ -129,19 +129,15 @@ def plan_export(request: HttpRequest) -> HttpResponse:
                 timezone.localtime(plan.updated_at).strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        user,
-        AccountPlan,
+    return audited_export(
+        request,
+        model=AccountPlan,
         what="account plans",
-        rows=len(rows),
-        fmt=fmt,
-        filters=dict(request.GET.items()),
-        request=request,
+        headers=headers,
+        rows=rows,
+        filename="account-plans",
+        sheet="account plans",
     )
-    if fmt == "csv":
-        return csv_response("account-plans", headers, rows)
-    return xlsx_response("account-plans", headers, rows, sheet="account plans")
 
 
 @login_required

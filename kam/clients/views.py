@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kam.access import policy
 from kam.access.models import User
 from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.htmx import htmx_target
 from kam.core.pagination import paginate
@@ -85,12 +85,16 @@ def client_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         for c in clients
     ]
-    audit.record_export(
-        user, Client, what="clients", rows=len(rows), fmt=fmt, filters=flt.as_params(), request=request
+    return audited_export(
+        request,
+        model=Client,
+        what="clients",
+        headers=headers,
+        rows=rows,
+        sheet=_("Clients"),
+        fmt=fmt,
+        filters=flt.as_params(),
     )
-    if fmt == "csv":
-        return csv_response("clients", headers, rows)
-    return xlsx_response("clients", headers, rows, sheet=_("Clients"))
 
 
 @login_required

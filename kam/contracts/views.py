@@ -21,8 +21,7 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
-from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
@@ -63,24 +62,6 @@ def _contract_filters(request: HttpRequest) -> tuple[str, str]:
     return (status if status in ContractStatus.values else ""), request.GET.get("q", "").strip()
 
 
-def _export(
-    request: HttpRequest, name: str, model: Any, headers: list[str], rows: list[list[Any]]
-) -> HttpResponse:
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        _user(request),
-        model,
-        what=name,
-        rows=len(rows),
-        fmt=fmt,
-        filters=dict(request.GET.items()),
-        request=request,
-    )
-    if fmt == "csv":
-        return csv_response(name, headers, rows)
-    return xlsx_response(name, headers, rows, sheet=name)
-
-
 @login_required
 def contract_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -117,7 +98,7 @@ def contract_export(request: HttpRequest) -> HttpResponse:
         ]
         for c in selectors.contract_list(user, status=status, q=q)[:EXPORT_LIMIT]
     ]
-    return _export(request, "contracts", Contract, headers, rows)
+    return audited_export(request, model=Contract, what="contracts", headers=headers, rows=rows)
 
 
 @login_required
@@ -307,7 +288,7 @@ def claim_export(request: HttpRequest) -> HttpResponse:
         ]
         for c in claims[:EXPORT_LIMIT]
     ]
-    return _export(request, "claims", Claim, headers, rows)
+    return audited_export(request, model=Claim, what="claims", headers=headers, rows=rows)
 
 
 @login_required

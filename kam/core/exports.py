@@ -7,7 +7,8 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.http import HttpResponse
+from django.db import models
+from django.http import HttpRequest, HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -56,3 +57,43 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[
     for row in rows:
         writer.writerow([_plain(v) for v in row])
     return response
+
+
+def export_format(request: HttpRequest) -> str:
+    """The format an export link asks for: ``?fmt=csv`` gives CSV, anything else Excel."""
+    return "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+
+
+def audited_export(
+    request: HttpRequest,
+    *,
+    model: type[models.Model],
+    what: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    filename: str | None = None,
+    sheet: str | None = None,
+    fmt: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Record the export in the audit log, then answer with the CSV or Excel file.
+
+    ``fmt`` defaults to :func:`export_format`, ``filters`` to the query string, ``filename`` to ``what``
+    and ``sheet`` (the Excel sheet's name) to the file name.
+    """
+    from kam.core import audit
+
+    fmt = fmt or export_format(request)
+    audit.record_export(
+        request.user,
+        model,
+        what=what,
+        rows=len(rows),
+        fmt=fmt,
+        filters=dict(request.GET.items()) if filters is None else filters,
+        request=request,
+    )
+    name = filename or what
+    if fmt == "csv":
+        return csv_response(name, headers, rows)
+    return xlsx_response(name, headers, rows, sheet=sheet or name)

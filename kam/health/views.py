@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.htmx import htmx_target
 from kam.core.pagination import paginate
@@ -58,7 +58,6 @@ def health_list(request: HttpRequest) -> HttpResponse:
 def health_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     flt = selectors.ListFilter.from_params(request.GET)
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
     headers = [
         _("Client"),
         _("INN"),
@@ -88,18 +87,16 @@ def health_export(request: HttpRequest) -> HttpResponse:
                 *[presentation.value_text(name, parts[name]) if name in parts else "" for name in COMPONENTS],
             ]
         )
-    audit.record_export(
-        user,
-        HealthSnapshot,
+    return audited_export(
+        request,
+        model=HealthSnapshot,
         what="account health",
-        rows=len(rows),
-        fmt=fmt,
+        headers=headers,
+        rows=rows,
+        filename="account-health",
+        sheet=_("Account health"),
         filters=flt.as_dict(),
-        request=request,
     )
-    if fmt == "csv":
-        return csv_response("account-health", headers, rows)
-    return xlsx_response("account-health", headers, rows, sheet=_("Account health"))
 
 
 @login_required

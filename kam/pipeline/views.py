@@ -269,18 +269,11 @@ def link_delete(request: HttpRequest, client_id: int, link_id: int) -> HttpRespo
 def _export(
     request: HttpRequest, name: str, headers: list[str], rows: list[list[Any]], filters: dict[str, Any]
 ) -> HttpResponse:
-    from kam.core import audit
-    from kam.core.exports import csv_response, xlsx_response
+    from kam.core.exports import audited_export
 
     from .models import Opportunity
 
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        _user(request), Opportunity, what=name, rows=len(rows), fmt=fmt, filters=filters, request=request
-    )
-    if fmt == "csv":
-        return csv_response(name, headers, rows)
-    return xlsx_response(name, headers, rows, sheet=name)
+    return audited_export(request, model=Opportunity, what=name, headers=headers, rows=rows, filters=filters)
 
 
 @login_required

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
-from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
@@ -110,19 +109,7 @@ def promotion_export(request: HttpRequest) -> HttpResponse:
         ]
         for p in selectors.promotion_list(user, **filters)[:EXPORT_LIMIT]
     ]
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        user,
-        Promotion,
-        what="promotions",
-        rows=len(rows),
-        fmt=fmt,
-        filters=dict(request.GET.items()),
-        request=request,
-    )
-    if fmt == "csv":
-        return csv_response("promotions", headers, rows)
-    return xlsx_response("promotions", headers, rows, sheet="promotions")
+    return audited_export(request, model=Promotion, what="promotions", headers=headers, rows=rows)
 
 
 @login_required
@@ -160,20 +147,16 @@ def participant_export(request: HttpRequest, promotion_id: int) -> HttpResponse:
         ]
         for c in selectors.participant_figures(user, promotion)[:EXPORT_LIMIT]
     ]
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        user,
-        Promotion,
+    return audited_export(
+        request,
+        model=Promotion,
         what=f"promotion {promotion.pk} participants",
-        rows=len(rows),
-        fmt=fmt,
+        headers=headers,
+        rows=rows,
+        filename=f"promotion-{promotion.pk}-clients",
+        sheet="clients",
         filters={"promotion": promotion.pk},
-        request=request,
     )
-    name = f"promotion-{promotion.pk}-clients"
-    if fmt == "csv":
-        return csv_response(name, headers, rows)
-    return xlsx_response(name, headers, rows, sheet="clients")
 
 
 @login_required

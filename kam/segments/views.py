@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Segment
-from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
@@ -142,20 +141,14 @@ def segment_export(request: HttpRequest, segment: str) -> HttpResponse:
                 value("buyers", k, False),
             ]
         )
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        user,
-        SegmentProposal,
+    return audited_export(
+        request,
+        model=SegmentProposal,
         what=f"segment {segment}",
-        rows=len(rows),
-        fmt=fmt,
-        filters=dict(request.GET.items()),
-        request=request,
+        headers=headers,
+        rows=rows,
+        filename=f"segment-{segment}",
     )
-    name = f"segment-{segment}"
-    if fmt == "csv":
-        return csv_response(name, headers, rows)
-    return xlsx_response(name, headers, rows, sheet=name)
 
 
 @login_required
