@@ -177,6 +177,14 @@ class Order(models.Model):
         return f"#{self.pk}"
 
 
+def percent_below(client_price: Decimal, price: Decimal) -> Decimal:
+    """How far ``price`` is below the client's own column price, in % to 0.01 (0 when not below)."""
+    if not client_price:
+        return Decimal(0)
+    gap = (client_price - price) / client_price * 100
+    return max(gap, Decimal(0)).quantize(Decimal("0.01"))
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("priority"), default=1)
@@ -207,10 +215,7 @@ class OrderLine(models.Model):
     @property
     def below_client_column(self) -> Decimal:
         """How far the price is below the client's own column, in % (0 when not below)."""
-        if not self.client_price:
-            return Decimal(0)
-        gap = (self.client_price - self.price) / self.client_price * 100
-        return max(gap, Decimal(0)).quantize(Decimal("0.01"))
+        return percent_below(self.client_price, self.price)
 
 
 class OrderEvent(models.Model):

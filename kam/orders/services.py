@@ -300,8 +300,13 @@ def credit_position(client: Client, *, order: Order | None = None, on: date | No
 
 
 def _discount_grounds(order: Order, config: OrderSettings) -> list[str]:
+    return below_floor_grounds(order.lines.select_related("product"), config)
+
+
+def below_floor_grounds(lines: Iterable[Any], config: OrderSettings) -> list[str]:
+    """The lines (of an order or a proposal) priced below what a KAM may give on their own, in words."""
     grounds = []
-    for line in order.lines.select_related("product"):
+    for line in lines:
         if line.price < kam_floor_price(line.client_price, config):
             grounds.append(
                 _(

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.picker import ClientPickerField
-from kam.orders.models import PRICE_COLUMNS, Product
+from kam.orders.forms import LineForm as LineForm  # the same line as an order's
+from kam.orders.models import PRICE_COLUMNS
 from kam.pipeline.models import Opportunity
 
 from .models import ProposalStatus, ProposalTemplate
@@ -55,22 +56,6 @@ class HeaderForm(forms.Form):
     delivery_terms = forms.CharField(label=_("Delivery terms"), max_length=300, required=False)
     intro = forms.CharField(label=_("Introduction"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     terms = forms.CharField(label=_("Terms"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class LineForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(active=True))
-    quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001")
-    )
-    discount = forms.DecimalField(
-        label=_("Discount, %"),
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal(0),
-        max_value=Decimal("99.99"),
-        initial=Decimal(0),
-        required=False,
-    )
 
 
 class LineChangeForm(forms.Form):

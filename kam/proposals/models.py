@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.orders.models import PRICE_COLUMNS
+from kam.orders.models import PRICE_COLUMNS, percent_below
 
 NUMBER_PREFIX = "КП"  # a document number, the same in every language
 
@@ -180,10 +180,7 @@ class ProposalLine(models.Model):
 
     @property
     def below_client_column(self) -> Decimal:
-        if not self.client_price:
-            return Decimal(0)
-        gap = (self.client_price - self.price) / self.client_price * 100
-        return max(gap, Decimal(0)).quantize(Decimal("0.01"))
+        return percent_below(self.client_price, self.price)
 
 
 class ProposalEvent(models.Model):

@@ -400,23 +400,7 @@ def proposal_line_remove(*, proposal_id: int, actor: User, position: int) -> Non
 def below_floor(version: ProposalVersion, config: OrderSettings | None = None) -> list[str]:
     """The lines priced below what a KAM may give on their own, in words."""
     config = config or OrderSettings.current()
-    found = []
-    for line in version.lines.select_related("product"):
-        if line.price < orders.kam_floor_price(line.client_price, config):
-            found.append(
-                _(
-                    "%(product)s: %(price)s is %(gap)s %% below the client's column (%(client_price)s); "
-                    "a KAM may give up to %(max)s %%."
-                )
-                % {
-                    "product": line.product.code,
-                    "price": format_money(line.price),
-                    "gap": line.below_client_column,
-                    "client_price": format_money(line.client_price),
-                    "max": config.kam_max_discount,
-                }
-            )
-    return found
+    return orders.below_floor_grounds(version.lines.select_related("product"), config)
 
 
 @transaction.atomic

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +20,8 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
-from kam.core.forms import add_service_errors
+from kam.core.exports import audited_export
+from kam.core.forms import add_service_errors, flash_form_errors, flash_service_errors
 from kam.core.pagination import paginate
 from kam.orders.models import OrderSettings
 
@@ -47,11 +49,6 @@ def _user(request: HttpRequest, perm: str = VIEW) -> User:
     if not policy.can(user, perm):
         raise PermissionDenied
     return user
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -124,16 +121,16 @@ def proposal_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         for p in proposals
     ]
-    audit.record_export(
-        user,
-        Proposal,
+    return audited_export(
+        request,
+        model=Proposal,
         what="proposals",
-        rows=len(rows),
+        headers=headers,
+        rows=rows,
+        sheet="kam",
         fmt=fmt,
         filters={k: v for k, v in filters.items() if v},
-        request=request,
     )
-    return (xlsx_response if fmt == "xlsx" else csv_response)("proposals", headers, rows)
 
 
 @login_required
@@ -222,70 +219,74 @@ def _back(proposal: Proposal) -> HttpResponse:
     return redirect("proposals:detail", proposal_id=proposal.pk)
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for message in errors:
-            messages.error(request, f"{label}: {message}" if label else str(message))
+def _form_action(
+    request: HttpRequest,
+    proposal: Proposal,
+    form: forms.BaseForm,
+    call: Callable[[dict[str, Any]], object],
+    success: str = "",
+) -> HttpResponse:
+    """A posted form: its errors, or the service's, as messages; else the call and the success message."""
+    if not form.is_valid():
+        flash_form_errors(request, form)
+    else:
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:
+            flash_service_errors(request, error)
+        else:
+            if success:
+                messages.success(request, success)
+    return _back(proposal)
 
 
 @login_required
 @require_POST
 def proposal_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
     user, proposal = _action(request, proposal_id)
-    form = HeaderForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.proposal_update(proposal_id=proposal.pk, actor=user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("Saved."))
-    return _back(proposal)
+    return _form_action(
+        request,
+        proposal,
+        HeaderForm(request.POST),
+        lambda d: services.proposal_update(proposal_id=proposal.pk, actor=user, **d),
+        _("Saved."),
+    )
 
 
 @login_required
 @require_POST
 def line_add(request: HttpRequest, proposal_id: int) -> HttpResponse:
     user, proposal = _action(request, proposal_id)
-    form = LineForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.proposal_line_add(
-                proposal_id=proposal.pk,
-                actor=user,
-                product=form.cleaned_data["product"],
-                quantity=form.cleaned_data["quantity"],
-                discount=form.cleaned_data["discount"] or Decimal(0),
-            )
-        except ValidationError as error:
-            _errors(request, error)
-    return _back(proposal)
+    return _form_action(
+        request,
+        proposal,
+        LineForm(request.POST),
+        lambda d: services.proposal_line_add(
+            proposal_id=proposal.pk,
+            actor=user,
+            product=d["product"],
+            quantity=d["quantity"],
+            discount=d["discount"] or Decimal(0),
+        ),
+    )
 
 
 @login_required
 @require_POST
 def line_change(request: HttpRequest, proposal_id: int, position: int) -> HttpResponse:
     user, proposal = _action(request, proposal_id)
-    form = LineChangeForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.proposal_line_change(
-                proposal_id=proposal.pk,
-                actor=user,
-                position=position,
-                quantity=form.cleaned_data["quantity"],
-                discount=form.cleaned_data["discount"] or Decimal(0),
-            )
-        except ValidationError as error:
-            _errors(request, error)
-    return _back(proposal)
+    return _form_action(
+        request,
+        proposal,
+        LineChangeForm(request.POST),
+        lambda d: services.proposal_line_change(
+            proposal_id=proposal.pk,
+            actor=user,
+            position=position,
+            quantity=d["quantity"],
+            discount=d["discount"] or Decimal(0),
+        ),
+    )
 
 
 @login_required
@@ -295,7 +296,7 @@ def line_remove(request: HttpRequest, proposal_id: int, position: int) -> HttpRe
     try:
         services.proposal_line_remove(proposal_id=proposal.pk, actor=user, position=position)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     return _back(proposal)
 
 
@@ -306,7 +307,7 @@ def proposal_revise(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         version = services.proposal_revise(proposal_id=proposal.pk, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(
             request, _("Version %(n)s started; the sent versions stay as they were.") % {"n": version.number}
@@ -321,7 +322,7 @@ def proposal_send(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         services.proposal_send(proposal_id=proposal.pk, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Marked as sent; this version can no longer be changed."))
     return _back(proposal)
@@ -334,7 +335,7 @@ def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         proposal = services.proposal_accept(proposal_id=proposal.pk, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         if proposal.order_id:
             messages.success(
@@ -352,7 +353,7 @@ def proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         services.proposal_reject(proposal_id=proposal.pk, actor=user, reason=request.POST.get("reason", ""))
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Rejected; the reason is recorded."))
     return _back(proposal)
@@ -366,7 +367,7 @@ def proposal_make_order(request: HttpRequest, proposal_id: int) -> HttpResponse:
     try:
         proposal = services.proposal_make_order(proposal_id=proposal.pk, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
         return _back(proposal)
     messages.success(request, _("Order #%(n)s is drafted from the proposal.") % {"n": proposal.order_id})
     return redirect("orders:detail", order_id=proposal.order_id)
@@ -426,8 +427,6 @@ def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpR
 
 @login_required
 def letterhead_edit(request: HttpRequest) -> HttpResponse:
-    from django import forms
-
     user = _user(request, TEMPLATES)
 
     class LetterheadForm(forms.ModelForm):

@@ -22,9 +22,8 @@ from django.views.decorators.http import require_POST
 
 from kam.access import policy
 from kam.access.models import Department, User
-from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
-from kam.core.forms import add_service_errors
+from kam.core.exports import audited_export
+from kam.core.forms import add_service_errors, flash_form_errors, flash_service_errors
 from kam.core.pagination import paginate
 
 from . import ical, selectors, services
@@ -50,13 +49,6 @@ def _user(request: HttpRequest) -> User:
 def _require(user: User, perm: str, obj: Any = None) -> None:
     if not policy.can(user, perm, obj):
         raise PermissionDenied
-
-
-def _flash_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for message in errors:
-            messages.error(request, f"{label}: {message}" if label else str(message))
 
 
 def _filter_context(user: User, flt: selectors.TenderFilter) -> dict[str, Any]:
@@ -94,22 +86,6 @@ def tender_list(request: HttpRequest) -> HttpResponse:
             **_filter_context(user, flt),
         },
     )
-
-
-def _export(request: HttpRequest, name: str, headers: list[str], rows: list[list[Any]]) -> HttpResponse:
-    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    audit.record_export(
-        _user(request),
-        Tender,
-        what=name,
-        rows=len(rows),
-        fmt=fmt,
-        filters=dict(request.GET.items()),
-        request=request,
-    )
-    if fmt == "csv":
-        return csv_response(name, headers, rows)
-    return xlsx_response(name, headers, rows, sheet=name)
 
 
 @login_required
@@ -168,7 +144,7 @@ def tender_export(request: HttpRequest) -> HttpResponse:
                     lot.reasons,
                 ]
             )
-    return _export(request, "tenders", headers, rows)
+    return audited_export(request, model=Tender, what="tenders", headers=headers, rows=rows)
 
 
 # ------------------------------------------------------------------------------------ one tender
@@ -284,12 +260,11 @@ def tender_status(request: HttpRequest, tender_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"] or None,
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_service_errors(request, error)
         else:
             messages.success(request, _("Status: %(status)s.") % {"status": tender.get_status_display()})
     else:
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("tenders:detail", tender.pk)
 
 
@@ -321,7 +296,7 @@ def lot_add(request: HttpRequest, tender_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Lot %(n)s added.") % {"n": lot.number})
             return redirect(_lot_anchor(lot))
-    _flash_errors(request, form)
+    flash_form_errors(request, form)
     return redirect("tenders:detail", tender.pk)
 
 
@@ -363,12 +338,11 @@ def lot_result(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             services.lot_set_result(user=user, lot=lot, data=form.cleaned_data)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_service_errors(request, error)
         else:
             messages.success(request, _("Result of lot %(n)s recorded.") % {"n": lot.number})
     else:
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     return redirect(_lot_anchor(lot))
 
 
@@ -381,8 +355,7 @@ def lot_delete(request: HttpRequest, lot_id: int) -> HttpResponse:
     try:
         services.lot_delete(user=user, lot=lot)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Lot deleted."))
     return redirect("tenders:detail", lot.tender_id)
@@ -399,10 +372,9 @@ def item_add(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             services.item_add(user=user, lot=lot, data=form.cleaned_data)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_service_errors(request, error)
     else:
-        _flash_errors(request, form)
+        flash_form_errors(request, form)
     return redirect(_lot_anchor(lot))
 
 
@@ -416,8 +388,7 @@ def item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
     try:
         services.item_delete(user=user, item=item)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_service_errors(request, error)
     return redirect(_lot_anchor(item.lot))
 
 
@@ -530,7 +501,7 @@ def tender_report(request: HttpRequest) -> HttpResponse:
             ]
             for c in competitors
         ]
-        return _export(request, "tender-results", headers, rows)
+        return audited_export(request, model=Tender, what="tender-results", headers=headers, rows=rows)
     return render(
         request,
         "tenders/report.html",
