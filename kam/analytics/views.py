@@ -12,19 +12,18 @@ from django.views.decorators.http import require_POST
 
 from kam.access import policy
 from kam.access.models import User
-from kam.core import audit
-from kam.core.exports import xlsx_response
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.htmx import htmx_target
 from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
+from kam.core.reports import key_account_cells, key_account_headers
 from kam.core.tasks import run_in_background
 
 from . import selectors, services
 from .charts import curve_chart
 from .forms import AnalysisConfigForm
 from .models import AnalysisConfig, Snapshot, SnapshotClient, SnapshotStatus
-from .templatetags.keyness import reason_text
 
 
 def _user(request: HttpRequest, perm: str) -> User:
@@ -169,20 +168,7 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
         return _groups_export(request, user, snapshot)
     flt = selectors.ReportFilter.from_params(request.GET.dict())
     headers = [
-        _("Rank"),
-        _("Client"),
-        _("INN"),
-        _("KAM"),
-        _("Turnover, RUB"),
-        _("Income, RUB"),
-        _("Share"),
-        _("Cumulative share"),
-        _("ABC"),
-        _("XYZ"),
-        _("Key"),
-        _("Critical dependence"),
-        _("Mono-client"),
-        _("Why key"),
+        *key_account_headers(),
         _("Group"),
         _("Group income, RUB"),
         _("Group share"),
@@ -196,58 +182,22 @@ def key_accounts_export(request: HttpRequest) -> HttpResponse:
             return ("", None, None, None)
         return (g.top.short_name, from_kopecks(g.basis), g.share, g.is_key)
 
-    if flt.level == "company":
-        rows = [
-            (
-                r.rank,
-                r.client.short_name,
-                r.client.tax_number,
-                str(r.client.owner),
-                from_kopecks(r.turnover),
-                from_kopecks(r.income),
-                r.share,
-                r.cumulative_share,
-                r.abc,
-                r.xyz,
-                r.is_key_any,
-                r.is_critical,
-                r.is_mono,
-                "; ".join(reason_text(x) for x in r.reasons),
-                *group_cells(r.client_id),
-            )
-            for r in selectors.company_rows(user, snapshot, flt)
-        ]
-    else:
-        rows = [
-            (
-                r.rank,
-                r.client.short_name,
-                r.client.tax_number,
-                str(r.client.owner),
-                from_kopecks(r.turnover),
-                from_kopecks(r.income),
-                r.share,
-                None,
-                "",
-                "",
-                r.is_key,
-                r.is_critical,
-                r.is_mono,
-                "",
-                *group_cells(r.client_id),
-            )
-            for r in selectors.scope_rows(user, snapshot, flt)
-        ]
-    audit.record_export(
-        user,
-        SnapshotClient,
+    company = flt.level == "company"
+    found = (
+        selectors.company_rows(user, snapshot, flt) if company else selectors.scope_rows(user, snapshot, flt)
+    )
+    rows = [[*key_account_cells(r, company=company), *group_cells(r.client_id)] for r in found]
+    return audited_export(
+        request,
+        model=SnapshotClient,
         what="key accounts",
-        rows=len(rows),
+        headers=headers,
+        rows=rows,
+        filename=f"key-accounts-{snapshot.period_end:%Y-%m}",
+        sheet=_("Key accounts"),
         fmt="xlsx",
         filters=request.GET.dict(),
-        request=request,
     )
-    return xlsx_response(f"key-accounts-{snapshot.period_end:%Y-%m}", headers, rows, sheet=_("Key accounts"))
 
 
 def _groups_export(request: HttpRequest, user: User, snapshot: Snapshot) -> HttpResponse:
@@ -289,16 +239,17 @@ def _groups_export(request: HttpRequest, user: User, snapshot: Snapshot) -> Http
                     m["is_key"],
                 )
             )
-    audit.record_export(
-        user,
-        SnapshotClient,
+    return audited_export(
+        request,
+        model=SnapshotClient,
         what="key accounts: groups",
-        rows=len(rows),
+        headers=headers,
+        rows=rows,
+        filename=f"key-groups-{snapshot.period_end:%Y-%m}",
+        sheet=_("Key groups"),
         fmt="xlsx",
         filters=request.GET.dict(),
-        request=request,
     )
-    return xlsx_response(f"key-groups-{snapshot.period_end:%Y-%m}", headers, rows, sheet=_("Key groups"))
 
 
 @login_required

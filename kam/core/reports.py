@@ -84,46 +84,16 @@ def _period_text(snapshot: Any) -> str:
 def key_accounts(user: User, params: QueryDict) -> Report:
     from kam.analytics import selectors
     from kam.analytics.models import SnapshotClient
-    from kam.analytics.templatetags.keyness import reason_text
 
     _require(user, "analytics.view_report")
     snapshot = _snapshot(params)
     flt = selectors.ReportFilter.from_params({k: params.get(k, "") for k in params})
     company = flt.level == "company"
-    headers = [
-        _("Rank"),
-        _("Client"),
-        _("INN"),
-        _("KAM"),
-        _("Turnover, RUB"),
-        _("Income, RUB"),
-        _("Share"),
-        _("Cumulative share"),
-        _("ABC"),
-        _("XYZ"),
-        _("Key"),
-        _("Critical dependence"),
-        _("Mono-client"),
-        _("Why key"),
-    ]
-    rows: list[list[Any]] = []
-    if company:
-        for r in selectors.company_rows(user, snapshot, flt)[:EXPORT_LIMIT]:
-            rows.append(
-                [
-                    *_client_cells(r),
-                    r.cumulative_share,
-                    r.abc,
-                    r.xyz,
-                    r.is_key_any,
-                    r.is_critical,
-                    r.is_mono,
-                    "; ".join(reason_text(x) for x in r.reasons),
-                ]
-            )
-    else:
-        for row in selectors.scope_rows(user, snapshot, flt)[:EXPORT_LIMIT]:
-            rows.append([*_client_cells(row), None, "", "", row.is_key, row.is_critical, row.is_mono, ""])
+    headers = key_account_headers()
+    found = (
+        selectors.company_rows(user, snapshot, flt) if company else selectors.scope_rows(user, snapshot, flt)
+    )
+    rows = [key_account_cells(r, company=company) for r in found[:EXPORT_LIMIT]]
     scopes = dict(selectors.scopes_for(user).get(flt.level, []))
     scope = "" if company else scopes.get(flt.scope_id or 0, "")
     levels = {"company": _("company"), "department": _("department"), "manager": _("manager")}
@@ -160,6 +130,45 @@ def key_accounts(user: User, params: QueryDict) -> Report:
 
 
 CLIENT_KINDS = ["int", "text", "text", "text", "money", "money", "share"]
+
+
+def key_account_headers() -> list[str]:
+    """The columns of a key-accounts export (the report here and the analytics page's Excel file)."""
+    return [
+        _("Rank"),
+        _("Client"),
+        _("INN"),
+        _("KAM"),
+        _("Turnover, RUB"),
+        _("Income, RUB"),
+        _("Share"),
+        _("Cumulative share"),
+        _("ABC"),
+        _("XYZ"),
+        _("Key"),
+        _("Critical dependence"),
+        _("Mono-client"),
+        _("Why key"),
+    ]
+
+
+def key_account_cells(r: Any, *, company: bool) -> list[Any]:
+    """One client's row under :func:`key_account_headers`: a company-level row has the ABC/XYZ columns
+    and the reasons, a department's or a manager's leaves them empty."""
+    from kam.analytics.templatetags.keyness import reason_text
+
+    if company:
+        return [
+            *_client_cells(r),
+            r.cumulative_share,
+            r.abc,
+            r.xyz,
+            r.is_key_any,
+            r.is_critical,
+            r.is_mono,
+            "; ".join(reason_text(x) for x in r.reasons),
+        ]
+    return [*_client_cells(r), None, "", "", r.is_key, r.is_critical, r.is_mono, ""]
 
 
 def _client_cells(r: Any) -> list[Any]:
@@ -525,47 +534,54 @@ def invoices(user: User, params: QueryDict) -> Report:
     found = selectors.invoice_list(user, on=timezone.localdate(), state=flt["state"], search=flt["search"])[
         :EXPORT_LIMIT
     ]
-    rows = [
-        [
-            i.number,
-            i.client.short_name,
-            i.client.tax_number,
-            str(i.client.owner),
-            i.issued_on,
-            i.due_on,
-            i.amount,
-            i.paid,
-            i.credited,
-            i.open_amount,
-            i.order_id,
-        ]
-        for i in found
-    ]
+    rows = [invoice_cells(i) for i in found]
     return Report(
         slug="invoices",
         title=_("Invoices"),
         model=Invoice,
         what="invoices",
         filters=flt,
-        headers=[
-            _("Number"),
-            _("Client"),
-            _("INN"),
-            _("KAM"),
-            _("Issued on"),
-            _("Due on"),
-            _("Amount"),
-            _("Paid"),
-            _("Credited"),
-            _("Open"),
-            _("Order"),
-        ],
+        headers=invoice_headers(),
         rows=rows,
         kinds=["text", "text", "text", "text", "date", "date", "money", "money", "money", "money", "int"],
         landscape=True,
         filename="invoices",
         empty=_("No invoices here."),
     )
+
+
+def invoice_headers() -> list[str]:
+    """The columns of an invoice export (the report here and the receivables page's Excel file)."""
+    return [
+        _("Number"),
+        _("Client"),
+        _("INN"),
+        _("KAM"),
+        _("Issued on"),
+        _("Due on"),
+        _("Amount"),
+        _("Paid"),
+        _("Credited"),
+        _("Open"),
+        _("Order"),
+    ]
+
+
+def invoice_cells(i: Any) -> list[Any]:
+    """One invoice (annotated with its open amount) under :func:`invoice_headers`."""
+    return [
+        i.number,
+        i.client.short_name,
+        i.client.tax_number,
+        str(i.client.owner),
+        i.issued_on,
+        i.due_on,
+        i.amount,
+        i.paid,
+        i.credited,
+        i.open_amount,
+        i.order_id,
+    ]
 
 
 def punctuality(user: User, params: QueryDict) -> Report:

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
-from kam.core import audit
-from kam.core.exports import csv_response, xlsx_response
-from kam.core.forms import add_service_errors
+from kam.core.exports import audited_export
+from kam.core.forms import add_service_errors, flash_form_errors, flash_service_errors
 from kam.core.pagination import paginate
 
 from . import selectors, services
@@ -42,11 +41,6 @@ def _user(request: HttpRequest, perm: str = "orders.view_orders") -> User:
     if not policy.can(user, perm):
         raise PermissionDenied
     return user
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -179,7 +173,7 @@ def order_update(request: HttpRequest, order_id: int) -> HttpResponse:
         try:
             services.order_update(order_id=order.pk, actor=user, **form.cleaned_data)
         except ValidationError as error:
-            _errors(request, error)
+            flash_service_errors(request, error)
     return redirect("orders:detail", order_id=order.pk)
 
 
@@ -189,10 +183,7 @@ def line_add(request: HttpRequest, order_id: int) -> HttpResponse:
     user, order = _order_action(request, order_id)
     form = LineForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for message in errors:
-                messages.error(request, f"{label}: {message}" if label else str(message))
+        flash_form_errors(request, form)
     else:
         try:
             services.order_line_add(
@@ -203,7 +194,7 @@ def line_add(request: HttpRequest, order_id: int) -> HttpResponse:
                 discount=form.cleaned_data["discount"] or Decimal(0),
             )
         except ValidationError as error:
-            _errors(request, error)
+            flash_service_errors(request, error)
     return redirect("orders:detail", order_id=order.pk)
 
 
@@ -214,7 +205,7 @@ def line_remove(request: HttpRequest, order_id: int, line_id: int) -> HttpRespon
     try:
         services.order_line_remove(order_id=order.pk, line_id=line_id, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     return redirect("orders:detail", order_id=order.pk)
 
 
@@ -225,7 +216,7 @@ def order_submit(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
         order = services.order_submit(order_id=order.pk, actor=user)
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         if order.status == OrderStatus.AWAITING_APPROVAL:
             messages.warning(request, _("The order waits for the head's approval."))
@@ -244,7 +235,7 @@ def approval_decide(request: HttpRequest, order_id: int) -> HttpResponse:
             order_id=order.pk, actor=user, approve=approve, reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(
             request, _("Approved.") if approve else _("Refused: the order went back to the KAM.")
@@ -265,7 +256,7 @@ def order_move(request: HttpRequest, order_id: int) -> HttpResponse:
             reason_note=request.POST.get("note", ""),
         )
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     return redirect("orders:detail", order_id=order.pk)
 
 
@@ -292,7 +283,7 @@ def order_return(request: HttpRequest, order_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("The return is recorded."))
     return redirect("orders:detail", order_id=order.pk)
@@ -311,7 +302,7 @@ def order_act(request: HttpRequest, order_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except ValidationError as error:
-        _errors(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("The act is recorded."))
     return redirect("orders:detail", order_id=order.pk)
@@ -345,10 +336,16 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         for o in orders
     ]
-    audit.record_export(
-        user, Order, what="orders", rows=len(rows), fmt=fmt, filters={"status": status}, request=request
+    return audited_export(
+        request,
+        model=Order,
+        what="orders",
+        headers=headers,
+        rows=rows,
+        sheet="kam",
+        fmt=fmt,
+        filters={"status": status},
     )
-    return (xlsx_response if fmt == "xlsx" else csv_response)("orders", headers, rows)
 
 
 @login_required
@@ -369,8 +366,17 @@ def product_export(request: HttpRequest, fmt: str) -> HttpResponse:
             row.append(p.cost_price)
         row += [matrix.get(p.pk, {}).get(c) for c in columns]
         rows.append(row)
-    audit.record_export(user, Order, what="price list", rows=len(rows), fmt=fmt, request=request)
-    return (xlsx_response if fmt == "xlsx" else csv_response)("price-list", headers, rows)
+    return audited_export(
+        request,
+        model=Order,
+        what="price list",
+        headers=headers,
+        rows=rows,
+        filename="price-list",
+        sheet="kam",
+        fmt=fmt,
+        filters={},
+    )
 
 
 @login_required
@@ -498,17 +504,17 @@ def analysis(request: HttpRequest, fmt: str = "") -> HttpResponse:
     if fmt in ("xlsx", "csv"):
         headers = [_("Group"), _("Return lines"), _("Returned, RUB"), _("Refusals"), _("Refused, RUB")]
         data = [(r.label, r.returns, r.returned_amount, r.refusals, r.refused_amount) for r in rows]
-        audit.record_export(
-            user,
-            Order,
+        return audited_export(
+            request,
+            model=Order,
             what="returns and refusals",
-            rows=len(data),
+            headers=headers,
+            rows=data,
+            filename=f"returns-{by}",
+            sheet="kam",
             fmt=fmt,
             filters={"by": by},
-            request=request,
         )
-        export = xlsx_response if fmt == "xlsx" else csv_response
-        return export(f"returns-{by}", headers, data)
     groups = [
         ("reason", _("Reason")),
         ("product", _("Product")),

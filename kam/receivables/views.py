@@ -24,9 +24,10 @@ from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
 from kam.core import audit
-from kam.core.exports import xlsx_response
+from kam.core.exports import audited_export, xlsx_response
 from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
+from kam.core.reports import invoice_cells, invoice_headers
 
 from . import selectors, services
 from .forms import CollectionActionForm, CreditLimitForm, CreditNoteForm, PaymentForm, PeriodForm
@@ -110,16 +111,17 @@ def aging_export(request: HttpRequest) -> HttpResponse:
         _("Oldest due date"),
     ]
     data = [[r.label, *r.buckets(), r.overdue, r.total, r.invoices, r.oldest_due_on] for r in rows]
-    audit.record_export(
-        user,
-        Invoice,
+    return audited_export(
+        request,
+        model=Invoice,
         what="aging",
-        rows=len(data),
+        headers=headers,
+        rows=data,
+        filename=f"aging-{by}-{on}",
+        sheet=_("Aging"),
         fmt="xlsx",
         filters={"on": str(on), "by": by},
-        request=request,
     )
-    return xlsx_response(f"aging-{by}-{on}", headers, data, sheet=_("Aging"))
 
 
 # --------------------------------------------------------------------------- invoices and payments
@@ -150,39 +152,18 @@ def invoice_export(request: HttpRequest) -> HttpResponse:
     _require(user, VIEW)
     flt = _invoice_filters(request)
     invoices = selectors.invoice_list(user, on=timezone.localdate(), **flt)[:EXPORT_LIMIT]
-    headers = [
-        _("Number"),
-        _("Client"),
-        _("INN"),
-        _("KAM"),
-        _("Issued on"),
-        _("Due on"),
-        _("Amount"),
-        _("Paid"),
-        _("Credited"),
-        _("Open"),
-        _("Order"),
-    ]
-    rows = [
-        (
-            i.number,
-            i.client.short_name,
-            i.client.tax_number,
-            str(i.client.owner),
-            i.issued_on,
-            i.due_on,
-            i.amount,
-            i.paid,
-            i.credited,
-            i.open_amount,
-            i.order_id,
-        )
-        for i in invoices
-    ]
-    audit.record_export(
-        user, Invoice, what="invoices", rows=len(rows), fmt="xlsx", filters=flt, request=request
+    headers = invoice_headers()
+    rows = [invoice_cells(i) for i in invoices]
+    return audited_export(
+        request,
+        model=Invoice,
+        what="invoices",
+        headers=headers,
+        rows=rows,
+        sheet=_("Invoices"),
+        fmt="xlsx",
+        filters=flt,
     )
-    return xlsx_response("invoices", headers, rows, sheet=_("Invoices"))
 
 
 @login_required
