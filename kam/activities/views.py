@@ -316,13 +316,15 @@ def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
 @require_POST
 def activity_checklist(request: HttpRequest, activity_id: int) -> HttpResponse:
     form = ChecklistForm(request.POST)
-    ticked = form.cleaned_data["ticked"] if form.is_valid() else []
-    return _act(
-        request,
-        activity_id,
-        lambda user, activity: services.activity_tick_checklist(user=user, activity=activity, ticked=ticked),
-        _("Checklist saved."),
-    )
+
+    def tick(user: User, activity: Activity) -> Activity:
+        if not form.is_valid():  # unknown items: say so, and keep the ticks as they were
+            raise ValidationError(_("Tick only the items of the checklist."))
+        return services.activity_tick_checklist(
+            user=user, activity=activity, ticked=form.cleaned_data["ticked"]
+        )
+
+    return _act(request, activity_id, tick, _("Checklist saved."))
 
 
 def _brief_activity(request: HttpRequest, activity_id: int) -> Activity:

@@ -32,7 +32,7 @@ import pytest
 from django.apps import apps
 from django.contrib.messages import constants as message_levels
 
-from kam.core.tests.doors import doors
+from kam.core.tests.doors import SKIP_PREFIXES, _route_to_url, arg_names, doors, patterns
 
 # Submissions valid by design: (action path regex, round: "empty"/"garbage"/"" for both, reason).
 ACCEPTS_ANYTHING: list[tuple[str, str, str]] = [
@@ -41,6 +41,13 @@ ACCEPTS_ANYTHING: list[tuple[str, str, str]] = [
         "empty",
         "history, needs, plans, decision process and category budget are all optional: "
         "emptying them is an edit",
+    ),
+    (r"^/schedule/\d+/checklist/$", "empty", "no box ticked is a checklist with nothing ticked"),
+    (r"^/account-plans/\d+/strategy/$", "", "the strategy is optional free text (stored as typed, escaped)"),
+    (
+        r"^/contracts/claims/\d+/resolve/$",
+        "garbage1",
+        "the resolution is free text of any length (stored as typed, escaped); 'rejected' is a checkbox",
     ),
 ]
 
@@ -205,14 +212,19 @@ def pages(company) -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["diana", "alice"])
 def test_every_post_form_rejects_bad_input_with_a_message(company, login, who):
-    browser = login(getattr(company, who))
+    submitted = submit_bad_input(login(getattr(company, who)), who, pages(company))
+    assert submitted > 20, f"only {submitted} submissions: did the pages lose their forms?"
+
+
+def submit_bad_input(browser, who: str, urls: list[str]) -> int:
+    """Submit every POST form of these pages empty and with garbage; fail on any problem; the count."""
     browser.raise_request_exception = False  # a 500 is reported as a finding, not raised
     started = time.monotonic()
     seen: set[tuple[str, tuple[str, ...]]] = set()
     problems: list[str] = []
     accepted: list[str] = []
     submitted = 0
-    for url in pages(company):
+    for url in urls:
         if time.monotonic() - started > TIME_BUDGET_SECONDS:
             problems.append(f"time budget spent before {url}: the test must stay bounded")
             break
@@ -260,5 +272,110 @@ def test_every_post_form_rejects_bad_input_with_a_message(company, login, who):
                     continue
                 problems.append(f"{where}: {status} with no error message (bad input accepted?)")
     print(f"{who}: {submitted} submissions, {len(seen)} forms", "accepted by design:", *accepted, sep="\n")
-    assert submitted > 20, f"only {submitted} submissions: did the pages lose their forms?"
     assert not problems, "\n".join(problems)
+    return submitted
+
+
+# --- Pages of one object: an opportunity, account plan, contract, claim, tender, promotion, activity ---
+
+
+def make_objects(company) -> dict[str, int]:
+    """One of each object whose pages hold forms, for alice's client: URL argument -> its id."""
+    from datetime import date, datetime, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kam.accountplans import services as plans
+    from kam.activities import services as activities
+    from kam.contracts import services as contracts
+    from kam.pipeline import services as pipeline
+    from kam.promotions import services as promotions
+    from kam.tenders import services as tenders
+
+    alice, client = company.alice, company.alice_client
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+    opportunity = pipeline.opportunity_create(
+        actor=alice, client=client, title="Pumps", amount=Decimal("1000.00"), expected_on=date(2026, 3, 15)
+    )
+    plan = plans.plan_create(actor=alice, client=client, year=today.year)
+    contract = contracts.contract_create(
+        user=alice,
+        client=client,
+        data={"number": "C-1", "title": "Supply", "starts_on": today, "ends_on": today + timedelta(days=365)},
+    )
+    claim = contracts.claim_create(
+        user=alice,
+        client=client,
+        data={"kind": "claim", "subject": "Cracks", "registered_on": today, "assigned_to": alice},
+    )
+    tender = tenders.tender_create(
+        user=alice,
+        client=client,
+        data={"platform": "commercial", "title": "Pumps", "deadline": start + timedelta(days=10)},
+    )
+    promotion = promotions.promotion_create(
+        actor=company.diana,
+        data={
+            "name": "Spring",
+            "kind": "discount",
+            "starts_on": today,
+            "ends_on": today + timedelta(days=30),
+        },
+    )
+    activity = activities.activity_create(
+        user=alice, client=client, kind="visit", planned_start=start, planned_end=start + timedelta(hours=1)
+    )
+    return {
+        "pk": opportunity.pk,
+        "plan_id": plan.pk,
+        "contract_id": contract.pk,
+        "claim_id": claim.pk,
+        "tender_id": tender.pk,
+        "promotion_id": promotion.pk,
+        "activity_id": activity.pk,
+    }
+
+
+def object_pages(company, ids: dict[str, int]) -> list[str]:
+    urls = []
+    for route, name, _pattern in patterns():
+        names = arg_names(route)
+        objects = [a for a in names if a != "client_id"]
+        if route.startswith(("api/", *SKIP_PREFIXES)) or not objects or not set(objects) <= set(ids):
+            continue
+        if "pk" in objects and not name.startswith("pipeline:"):
+            continue
+        values = {"client_id": str(company.alice_client.pk), **{k: str(v) for k, v in ids.items()}}
+        urls.append(_route_to_url(route, values))
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["diana", "alice"])
+def test_every_post_form_of_an_object_page_rejects_bad_input(company, login, who):
+    """The pages of one opportunity, plan, contract, claim, tender, promotion and activity."""
+    urls = object_pages(company, make_objects(company))
+    assert len(urls) > 15, urls
+    submitted = submit_bad_input(login(getattr(company, who)), who, urls)
+    assert submitted > 10, f"only {submitted} submissions: did the pages lose their forms?"
+
+
+@pytest.mark.django_db
+def test_an_unknown_checklist_item_is_refused_and_the_ticks_stay(company, login):
+    """Was: an invalid checklist unticked everything and said "Checklist saved."."""
+    from django.urls import reverse
+
+    from kam.activities.models import Activity
+
+    activity_id = make_objects(company)["activity_id"]
+    browser = login(company.alice)
+    url = reverse("activities:checklist", args=[activity_id])
+    browser.post(url, {"ticked": ["on_time", "manners"]})
+    before = Activity.objects.get(pk=activity_id).checklist
+    assert before["on_time"] and before["manners"]
+    response = browser.post(url, {"ticked": ["on_time", NO_SUCH_CHOICE]})
+    assert response.status_code == 302
+    assert flashed_errors(response) == ["Tick only the items of the checklist."]
+    assert Activity.objects.get(pk=activity_id).checklist == before
