@@ -276,7 +276,7 @@ def submit_bad_input(browser, who: str, urls: list[str]) -> int:
     return submitted
 
 
-# --- Pages of one object: an opportunity, account plan, contract, claim, tender, promotion, activity ---
+# --- Pages of one object: an opportunity, account plan, contract, claim, tender, proposal, ... -----------
 
 
 def make_objects(company) -> dict[str, int]:
@@ -327,7 +327,23 @@ def make_objects(company) -> dict[str, int]:
     activity = activities.activity_create(
         user=alice, client=client, kind="visit", planned_start=start, planned_end=start + timedelta(hours=1)
     )
+    from kam.clients.models import FinancialIndicator
+    from kam.orders.models import Product
+    from kam.proposals import services as proposals
+    from kam.proposals.models import ProposalTemplate
+
+    template = ProposalTemplate.objects.create(name="Standard")
+    proposal = proposals.proposal_create(client=client, actor=alice, template=template)
+    product = Product.objects.create(code="P-1", name="Pump")
+    indicator = FinancialIndicator.objects.create(client=client, year=today.year - 1)
     return {
+        "proposal_id": proposal.pk,
+        "template_id": template.pk,
+        "product_id": product.pk,
+        "indicator_id": indicator.pk,
+        "stakeholder_id": client.stakeholders.get().pk,
+        "kam_id": alice.pk,
+        "department_id": company.north.pk,
         "pk": opportunity.pk,
         "plan_id": plan.pk,
         "contract_id": contract.pk,
@@ -355,7 +371,8 @@ def object_pages(company, ids: dict[str, int]) -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["diana", "alice"])
 def test_every_post_form_of_an_object_page_rejects_bad_input(company, login, who):
-    """The pages of one opportunity, plan, contract, claim, tender, promotion and activity."""
+    """The pages of one opportunity, plan, contract, claim, tender, promotion, activity, proposal, proposal
+    template, product, financial indicator, stakeholder, and of a KAM's and a department's plans."""
     urls = object_pages(company, make_objects(company))
     assert len(urls) > 15, urls
     submitted = submit_bad_input(login(getattr(company, who)), who, urls)
