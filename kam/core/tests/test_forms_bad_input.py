@@ -42,6 +42,11 @@ ACCEPTS_ANYTHING: list[tuple[str, str, str]] = [
         "history, needs, plans, decision process and category budget are all optional: "
         "emptying them is an edit",
     ),
+    (
+        r"^/plans/department/\d+/[\w-]+/$",
+        "empty",
+        "an empty department figure means the sum of its KAMs' plans (the field's help text says so)",
+    ),
     (r"^/schedule/\d+/checklist/$", "empty", "no box ticked is a checklist with nothing ticked"),
     (r"^/account-plans/\d+/strategy/$", "", "the strategy is optional free text (stored as typed, escaped)"),
     (
@@ -355,16 +360,18 @@ def make_objects(company) -> dict[str, int]:
 
 
 def object_pages(company, ids: dict[str, int]) -> list[str]:
+    from django.utils import timezone
+
+    month = timezone.localdate().strftime("%Y-%m")
+    known = {"client_id": str(company.alice_client.pk), "period": month, "month": month}
     urls = []
     for route, name, _pattern in patterns():
-        names = arg_names(route)
-        objects = [a for a in names if a != "client_id"]
+        objects = [a for a in arg_names(route) if a not in known]
         if route.startswith(("api/", *SKIP_PREFIXES)) or not objects or not set(objects) <= set(ids):
             continue
         if "pk" in objects and not name.startswith("pipeline:"):
             continue
-        values = {"client_id": str(company.alice_client.pk), **{k: str(v) for k, v in ids.items()}}
-        urls.append(_route_to_url(route, values))
+        urls.append(_route_to_url(route, {**known, **{k: str(v) for k, v in ids.items()}}))
     return urls
 
 
