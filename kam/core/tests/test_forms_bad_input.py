@@ -2,10 +2,14 @@
 
 The pages come from the same door list as the CSRF test (kam/core/tests/doors.py): every page without
 arguments and every page of one client (all dossier tabs), as the director and as the KAM who owns the
-client. Each `<form method="post">` in the page HTML is submitted twice:
+client; then the pages of one object of each kind (opportunity, account plan, contract, claim, tender,
+promotion, activity, proposal, template, product, order, ...; see make_objects). Each `<form method="post">`
+in the page HTML is submitted three times:
 
 (a) every visible field empty (the CSRF token and the hidden fields kept);
-(b) every text, number and date field filled with garbage, every select given a value that does not exist.
+(b) every text, number and date field filled with garbage (5,000 characters with markup and SQL, -1e999,
+    2026-02-30), every select, radio and checkbox given a value that does not exist;
+(c) the same with a NUL byte, NaN and an impossible date-time.
 
 A submission is "rejected" when it answers 4xx, or re-renders with an error message (class "errorlist"), or
 redirects with an error flashed (messages.error). A rejected submission must leave every table of the
