@@ -73,7 +73,7 @@ demo: install
 
 messages: install-dev
 	mkdir -p locale
-	$(PY) manage.py makemessages -l ru --ignore='.venv/*' --ignore='*/tests/*' --ignore='benchmarks/*' --no-obsolete
+	$(PY) manage.py makemessages -l ru --ignore='.venv/*' --ignore='*/tests/*' --ignore='benchmarks/*' --ignore='var/*' --no-obsolete
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv
 
 clean:
