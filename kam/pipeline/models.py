@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.clients.models import Client, Competitor
 
@@ -39,9 +40,9 @@ DEFAULT_PROBABILITY: dict[str, int] = {
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    OPEN = "open", pgettext_lazy("opportunity status", "Open")
+    WON = "won", pgettext_lazy("opportunity status", "Won")
+    LOST = "lost", pgettext_lazy("opportunity status", "Lost")
 
 
 class Kind(models.TextChoices):

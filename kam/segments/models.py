@@ -7,12 +7,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.clients.models import Segment
 
 
 class ProposalStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("proposal status", "Open")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
 

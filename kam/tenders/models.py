@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
 
@@ -29,8 +30,8 @@ class Platform(models.TextChoices):
 class TenderStatus(models.TextChoices):
     PREPARING = "preparing", _("Preparing")
     SUBMITTED = "submitted", _("Submitted")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    WON = "won", pgettext_lazy("tender status", "Won")
+    LOST = "lost", pgettext_lazy("tender status", "Lost")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -141,8 +142,8 @@ class Tender(models.Model):
 
 class LotResult(models.TextChoices):
     NONE = "", _("Not known yet")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    WON = "won", pgettext_lazy("lot result", "Won")
+    LOST = "lost", pgettext_lazy("lot result", "Lost")
 
 
 class Lot(models.Model):
