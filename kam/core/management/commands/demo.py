@@ -1,4 +1,5 @@
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -115,6 +116,12 @@ class Command(BaseCommand):
                 f"analysis to {period_end:%Y-%m}: {snapshot.clients_count} clients, {snapshot.key_count} key "
                 f"({snapshot.status})"
             )
+        # Key clients' health a week ago and today: the demo opens with a history and its warnings.
+        from kam.health.services import compute_health
+
+        today = timezone.localdate()
+        for day in (today - timedelta(days=7), today):
+            self.stdout.write(f"account health on {day}: {compute_health(day=day)} key clients scored")
 
     def print_logins(self) -> None:
         rows = demo.logins_table()
