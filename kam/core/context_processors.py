@@ -1,21 +1,8 @@
-import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 
 from kam.access import policy
-
-
-@functools.cache
-def _routed(name: str) -> bool:
-    """A module's link shows once its pages exist (modules are added one by one)."""
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True
-
 
 MENUS: dict[str, tuple[str, ...]] = {
     "sales": ("orders", "proposals", "tenders", "promotions"),
@@ -41,12 +28,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_receivables": policy.can(user, "receivables.view_receivables"),
         "nav_can_pipeline": policy.can(user, "pipeline.view_pipeline"),
         "nav_can_contracts": policy.can(user, "contracts.view_contracts"),
-        "nav_can_proposals": policy.can(user, "proposals.view_proposals") and _routed("proposals:list"),
-        "nav_can_tenders": policy.can(user, "tenders.view_tenders") and _routed("tenders:list"),
-        "nav_can_promotions": policy.can(user, "promotions.view_promotions") and _routed("promotions:list"),
-        "nav_can_segments": policy.can(user, "segments.view_segments") and _routed("segments:list"),
-        "nav_can_account_plans": policy.can(user, "accountplans.view_plans") and _routed("accountplans:list"),
-        "nav_can_health": policy.can(user, "health.view_health") and _routed("health:list"),
+        "nav_can_proposals": policy.can(user, "proposals.view_proposals"),
+        "nav_can_tenders": policy.can(user, "tenders.view_tenders"),
+        "nav_can_promotions": policy.can(user, "promotions.view_promotions"),
+        "nav_can_segments": policy.can(user, "segments.view_segments"),
+        "nav_can_account_plans": policy.can(user, "accountplans.view_plans"),
+        "nav_can_health": policy.can(user, "health.view_health"),
     }
     # A menu shows only when at least one of its links is allowed.
     for menu, links in MENUS.items():
