@@ -32,6 +32,15 @@ def _fast_test_settings(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: a rolled-back test must not leave ledger figures behind
+    (SQLite reuses row ids after a rollback, so the ledger version alone cannot tell them apart)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")

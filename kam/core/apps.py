@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import widgets
+        from . import cache, widgets
 
         widgets.register_all()
+        cache.connect_signals()

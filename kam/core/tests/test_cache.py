@@ -1,0 +1,102 @@
+"""The ledger-versioned cache: values are reused until the ledger changes, and never cross keys."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from kam.core import cache as ledger_cache
+from kam.ledger import services
+from kam.ledger.models import ImportStatus
+from kam.ledger.services import ImportOptions
+from kam.ledger.tests.helpers import csv_bytes
+from kam.planning import selectors
+from kam.planning.periods import Period
+from kam.planning.tests.helpers import Ledger
+
+pytestmark = pytest.mark.django_db
+
+ROMASHKA_INN = "7707083893"  # alice_client, alice's
+
+
+def _import(company, rows: list[list[str]]) -> None:
+    header = ["line_id", "date", "inn", "revenue", "cost", "qty"]
+    batch = services.import_batch_create(
+        uploaded_by=company.diana,
+        file_name="ledger.csv",
+        fileobj=io.BytesIO(csv_bytes(rows, header, sep=",", encoding="utf-8")),
+        options=ImportOptions(),
+    )
+    if batch.status == ImportStatus.QUEUED:
+        batch = services.import_run(batch_id=batch.pk)
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+
+
+def test_a_cached_value_is_reused_until_the_ledger_changes(company):
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert ledger_cache.cached(("test.counter", 1), compute) == 1
+    assert ledger_cache.cached(("test.counter", 1), compute) == 1
+    assert ledger_cache.cached(("test.counter", 2), compute) == 2  # another key, another value
+    Ledger().sale(company.alice_client, company.alice, date(2024, 1, 5), "10.00").save()
+    assert ledger_cache.cached(("test.counter", 1), compute) == 3
+
+
+def test_the_version_changes_with_every_ledger_writer(company):
+    before = ledger_cache.ledger_version()
+    assert ledger_cache.ledger_version() == before
+    ledger = Ledger()  # a new import batch
+    after_batch = ledger_cache.ledger_version()
+    assert after_batch != before
+    ledger.sale(company.alice_client, company.alice, date(2024, 1, 5), "10.00").save()  # lines, aggregate
+    after_lines = ledger_cache.ledger_version()
+    assert after_lines != after_batch
+    # Orders write lines through one long-lived batch: new lines alone change the version.
+    ledger.sale(company.alice_client, company.alice, date(2024, 1, 6), "5.00").save()
+    assert ledger_cache.ledger_version() != after_lines
+
+
+def test_plan_actuals_are_cached_and_an_import_makes_them_recompute(company, django_assert_num_queries):
+    january = Period.checked("month", date(2024, 1, 1))
+    ids = [company.alice.pk]
+    assert selectors.ledger_actuals(january, by="manager", ids=ids) == {}
+    with django_assert_num_queries(1):  # the version only
+        assert selectors.ledger_actuals(january, by="manager", ids=ids) == {}
+    _import(company, [["A-1", "2024-01-15", ROMASHKA_INN, "1234.50", "1000", "3"]])
+    actual = selectors.ledger_actuals(january, by="manager", ids=ids)[company.alice.pk]
+    assert (actual.sales_volume, actual.active_clients, actual.new_clients) == (Decimal("1234.50"), 1, 1)
+    _import(company, [["A-2", "2024-01-20", ROMASHKA_INN, "100.00", "50", "1"]])
+    actual = selectors.ledger_actuals(january, by="manager", ids=ids)[company.alice.pk]
+    assert actual.sales_volume == Decimal("1334.50")
+    # Another scope is another key: the department's figure is not the manager's.
+    by_department = selectors.ledger_actuals(january, by="department", ids=[company.north.pk])
+    assert by_department[company.north.pk].sales_volume == Decimal("1334.50")
+    assert selectors.ledger_actuals(january, by="manager", ids=[company.bob.pk]) == {}
+
+
+def test_the_version_is_read_once_per_request(company, django_assert_num_queries):
+    ledger_cache._on_request_started()  # what request_started does (the signal would close the db)
+    try:
+        first = ledger_cache.ledger_version()
+        with django_assert_num_queries(0):
+            assert ledger_cache.ledger_version() == first
+        Ledger()  # an import batch saved in this request: the next read sees it
+        assert ledger_cache.ledger_version() != first
+    finally:
+        ledger_cache._on_request_finished()
+    with django_assert_num_queries(1):
+        ledger_cache.ledger_version()
+
+
+def test_keys_hold_every_part():
+    version = "v1"
+    assert ledger_cache.make_key(("a", [1, 2]), version) != ledger_cache.make_key(("a", [1, 3]), version)
+    assert ledger_cache.make_key(("a", 1), version) != ledger_cache.make_key(("a", 1), "v2")
+    assert ledger_cache.make_key(("a", {2, 1}), version) == ledger_cache.make_key(("a", {1, 2}), version)
