@@ -46,15 +46,16 @@ import math
 import re
 import tempfile
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from itertools import accumulate
+from operator import mul
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 if TYPE_CHECKING:
     import duckdb
@@ -332,14 +333,23 @@ class AnalysisResult:
     total_basis: int
     total_turnover: int
     total_income: int
-    clients: list[ClientRow]
+    # In rank order. From the engine a ClientRows: each row is built when first read.
+    clients: Sequence[ClientRow]
     departments: list[ScopeRow]
     managers: list[ScopeRow]
     concentration: Concentration
 
     @property
     def key_clients(self) -> list[ClientRow]:
+        if isinstance(self.clients, ClientRows):
+            return self.clients.key_any()
         return [c for c in self.clients if c.is_key_any]
+
+    @property
+    def key_count(self) -> int:
+        if isinstance(self.clients, ClientRows):
+            return self.clients.key_any_count()
+        return sum(1 for c in self.clients if c.is_key_any)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -355,6 +365,115 @@ class AnalysisResult:
             "managers": [s.to_dict() for s in self.managers],
             "concentration": self.concentration.to_dict(),
         }
+
+
+# The columns of CLIENT_SQL, in order.
+CLIENT_COLUMNS = (
+    "client_id", "rnk", "turnover", "income", "basis", "cum_basis", "total_basis", "income_sq",
+    "months_with_sales", "is_key", "is_critical", "is_mono", "is_key_absolute", "is_key_potential",
+    "abc", "xyz", "category_budget_kop", "is_reference", "is_partner", "is_competent", "is_innovator",
+)  # fmt: skip
+# Positions of the flags that make a client key under one definition or another (is_key_any).
+_KEY_ANY_COLUMNS = (9, 12, 13, 17, 18, 19, 20)
+
+
+def _as_list(column: Any) -> Sequence[Any]:
+    """A column as a Python sequence: numpy arrays (DuckDB) via tolist(), masked values as None."""
+    if isinstance(column, list | tuple):
+        return column
+    return list(column.tolist())
+
+
+class ClientRows(Sequence[ClientRow]):
+    """The ranked clients, kept as the query's columns; a ClientRow is built when first read.
+
+    A page or an export that reads a few rows builds only those; iterating builds every row
+    once (then they are kept, so changes such as ``client_label`` stay). Reads of whole
+    columns (totals, concentration, key counts) never build rows.
+    """
+
+    __slots__ = ("_build_row", "_columns", "_lists", "_n", "_rows")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, columns: Sequence[Any], build_row: Callable[[Sequence[Any]], ClientRow]) -> None:
+        if len(columns) != len(CLIENT_COLUMNS):
+            raise ValueError(f"expected {len(CLIENT_COLUMNS)} columns, got {len(columns)}")
+        self._columns = columns
+        self._n = len(columns[0])
+        self._lists: list[Sequence[Any]] | None = None
+        self._rows: list[ClientRow | None] = [None] * self._n
+        self._build_row = build_row
+
+    def column(self, name: str) -> Sequence[Any]:
+        """One column of CLIENT_COLUMNS as a Python sequence, in rank order."""
+        return self._as_lists()[CLIENT_COLUMNS.index(name)]
+
+    def _as_lists(self) -> list[Sequence[Any]]:
+        if self._lists is None:
+            self._lists = [_as_list(c) for c in self._columns]
+            self._columns = self._lists
+        return self._lists
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _row(self, i: int) -> ClientRow:
+        row = self._rows[i]
+        if row is None:
+            row = self._rows[i] = self._build_row([c[i] for c in self._as_lists()])
+        return row
+
+    @overload
+    def __getitem__(self, index: int) -> ClientRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ClientRow]: ...
+    def __getitem__(self, index: int | slice) -> ClientRow | list[ClientRow]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(self._n))]
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError("client row index out of range")
+        return self._row(index)
+
+    def __iter__(self) -> Iterator[ClientRow]:
+        if self._n and None in self._rows:
+            self._build_all()
+        return iter(self._rows)  # type: ignore[arg-type]
+
+    def _build_all(self) -> None:
+        # Building ~100 000 rows allocates millions of objects and none of them form cycles;
+        # the cyclic collector would rescan them again and again (3x slower), so pause it.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            rows, build = self._rows, self._build_row
+            for i, values in enumerate(zip(*self._as_lists(), strict=True)):
+                if rows[i] is None:
+                    rows[i] = build(values)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _key_any_indexes(self) -> list[int]:
+        lists = self._as_lists()
+        flags = zip(*(lists[i] for i in _KEY_ANY_COLUMNS), strict=True)
+        return [i for i, f in enumerate(flags) if any(f)]
+
+    def key_any(self) -> list[ClientRow]:
+        """The key clients (any definition), in rank order; only their rows are built."""
+        return [self._row(i) for i in self._key_any_indexes()]
+
+    def key_any_count(self) -> int:
+        return len(self._key_any_indexes())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ClientRows | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<ClientRows: {self._n} clients>"
 
 
 def _jsonable(value: object) -> Any:
@@ -488,9 +607,13 @@ ORDER BY r.rnk
 
 SCOPE_SQL = """
 WITH base AS (
-    SELECT client_id, department_id, manager_id, turnover, income
+    -- One row per client, department and manager over the period (NULLs group together):
+    -- the two scope sums below then read ~one row per client instead of one per month.
+    SELECT client_id, department_id, manager_id,
+           CAST(SUM(turnover) AS BIGINT) AS turnover, CAST(SUM(income) AS BIGINT) AS income
     FROM ledger_monthly
     WHERE month >= {start} AND month < {stop}
+    GROUP BY client_id, department_id, manager_id
 ),
 scope_sum AS (
     SELECT 'department' AS scope, department_id AS scope_id, client_id,
@@ -583,6 +706,18 @@ def _fetchall(conn: Any, sql: str) -> list[Sequence[Any]]:
         cur.close()
 
 
+def _fetch_columns(conn: Any, sql: str) -> list[Any]:
+    """The result of sql column by column, one sequence per column.
+
+    DuckDB hands its columns over as numpy arrays (no Python object per value until a row is
+    read); other connections give rows, transposed here.
+    """
+    if callable(getattr(conn, "fetchnumpy", None)) and callable(getattr(conn, "execute", None)):
+        return list(conn.execute(sql).fetchnumpy().values())
+    rows = _fetchall(conn, sql)
+    return list(zip(*rows, strict=True)) if rows else [() for _ in CLIENT_COLUMNS]
+
+
 # PostgreSQL's default work_mem (4 MB) makes the ranking's hash aggregates and sorts spill to disk
 # from ~50 000 clients on; 256 MB keeps 10 M ledger lines' aggregate in memory (measured: 2-3x faster).
 PG_WORK_MEM = "256MB"
@@ -634,8 +769,13 @@ def _curve(cum: Sequence[int], total: int) -> list[tuple[float, float]]:
 
 def concentration(clients: Sequence[ClientRow], total: int, settings: AnalysisSettings) -> Concentration:
     """Concentration figures from clients sorted by rank, in exact integer arithmetic."""
+    return concentration_of_bases([c.basis for c in clients], total, settings)
+
+
+def concentration_of_bases(bases: Sequence[int], total: int, settings: AnalysisSettings) -> Concentration:
+    """Concentration figures from the clients' bases in rank order (descending), exact integers."""
     threshold = settings.abc_a
-    positives = [b for b in [c.basis for c in clients] if b > 0]  # ranked, so descending
+    positives = [b for b in bases if b > 0]  # ranked, so descending
     n = len(positives)
     cum_down = [0, *accumulate(positives)]  # basis of the top k clients
     pos_total = cum_down[-1]
@@ -648,21 +788,20 @@ def concentration(clients: Sequence[ClientRow], total: int, settings: AnalysisSe
         k = bisect_left(cum_down, -(-total * settings.num("abc_a") // SCALE), 1)
         if k <= n:
             pareto = k
-            pareto_share = ratio(k, len(clients))
+            pareto_share = ratio(k, len(bases))
     hhi = gini = None
     lorenz: list[tuple[float, float]] = []
     pareto_curve: list[tuple[float, float]] = []
     if n:
-        hhi = ratio(sum(b * b for b in positives) * SCALE, pos_total * pos_total, 2)
+        hhi = ratio(sum(map(mul, positives, positives)) * SCALE, pos_total * pos_total, 2)
         cum_up = [0, *accumulate(reversed(positives))]  # from the smallest up
-        # Gini = 2 Σ i·x_(i) / (n Σx) − (n+1)/n, x ascending, i = 1..n;
-        # Σ i·x_(i) = Σ_{k<n} (Σx − cum_up[k]).
-        weighted = n * pos_total - sum(cum_up[:n])
+        # Gini = 2 Σ i·x_(i) / (n Σx) − (n+1)/n, x ascending, i = 1..n: the largest (first) weighs n.
+        weighted = sum(map(mul, range(n, 0, -1), positives))
         gini = _fraction_decimal(Fraction(2 * weighted, n * pos_total) - Fraction(n + 1, n), 6)
         lorenz = _curve(cum_up, pos_total)
         pareto_curve = _curve(cum_down, pos_total)
     return Concentration(
-        clients_count=len(clients),
+        clients_count=len(bases),
         positive_clients_count=n,
         top1_share=top1,
         top5_share=top5,
@@ -785,17 +924,11 @@ class KeyAccountAnalysis:
         months = months_between(start, end)
         has_attrs = int(_fetchall(conn, _ATTRIBUTES_EXIST_SQL[dialect])[0][0]) > 0
         with _postgres_memory(conn, dialect):
-            client_rows = _fetchall(conn, self.client_sql(dialect, start, end, with_attributes=has_attrs))
+            client_columns = _fetch_columns(
+                conn, self.client_sql(dialect, start, end, with_attributes=has_attrs)
+            )
             scope_rows = _fetchall(conn, self.scope_sql(dialect, start, end))
-        # Building ~100 000 rows allocates millions of objects and none of them form cycles;
-        # the cyclic collector would rescan them again and again (3x slower), so pause it.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return self._build(start, end, months, client_rows, scope_rows)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        return self._build_columns(start, end, months, client_columns, scope_rows)
 
     def _build(
         self,
@@ -805,11 +938,22 @@ class KeyAccountAnalysis:
         client_rows: Sequence[Sequence[Any]],
         scope_rows: Sequence[Sequence[Any]],
     ) -> AnalysisResult:
-        # One pass over result rows (never ledger rows). Kept lean: it runs per client.
-        s = self.settings
-        factor = s.annuity_factor()
-        npv_num, npv_den = 12 * factor.numerator, months * factor.denominator
+        """The result from the rows of the two queries (e.g. collected from Spark)."""
+        columns: list[Sequence[Any]] = (
+            list(zip(*client_rows, strict=True)) if client_rows else [() for _ in CLIENT_COLUMNS]
+        )
+        return self._build_columns(start, end, months, columns, scope_rows)
 
+    def _build_columns(
+        self,
+        start: date,
+        end: date,
+        months: int,
+        client_columns: Sequence[Any],
+        scope_rows: Sequence[Sequence[Any]],
+    ) -> AnalysisResult:
+        # Works on whole columns (totals, concentration); a client's row is built when read.
+        s = self.settings
         departments: list[ScopeRow] = []
         managers: list[ScopeRow] = []
         key_in: dict[str, dict[int, list[int]]] = {"department": {}, "manager": {}}
@@ -830,17 +974,40 @@ class KeyAccountAnalysis:
             (departments if scope == "department" else managers).append(srow)
             if k:
                 key_in[scope].setdefault(cid, []).append(scope_id)
-        key_depts, key_mgrs = key_in["department"], key_in["manager"]
 
-        clients: list[ClientRow] = []
-        total_basis = total_turnover = total_income = 0
+        clients = ClientRows(
+            client_columns, self._row_builder(months, key_in["department"], key_in["manager"])
+        )
+        bases = clients.column("basis")
+        total_basis = int(clients.column("total_basis")[0]) if len(clients) else 0
+        return AnalysisResult(
+            period_start=start,
+            period_end=end,
+            months=months,
+            settings=s,
+            total_basis=total_basis,
+            total_turnover=sum(clients.column("turnover")),
+            total_income=sum(clients.column("income")),
+            clients=clients,
+            departments=departments,
+            managers=managers,
+            concentration=concentration_of_bases(bases, total_basis, s),
+        )
+
+    def _row_builder(
+        self, months: int, key_depts: dict[int, list[int]], key_mgrs: dict[int, list[int]]
+    ) -> Callable[[Sequence[Any]], ClientRow]:
+        """A function turning one row of CLIENT_SQL into a ClientRow. Kept lean: it runs per client."""
+        factor = self.settings.annuity_factor()
+        npv_num, npv_den = 12 * factor.numerator, months * factor.denominator
         sqrt = math.sqrt
-        for (
-            cid, rnk, turnover, income, basis, cum_basis, total_basis, income_sq, months_with_sales,
-            k, crit, mono, absolute, potential, abc, xyz, budget, is_ref, is_partner, is_comp, is_innov,
-        ) in client_rows:  # fmt: skip
-            total_turnover += turnover
-            total_income += income
+        reasons = self._reasons
+
+        def build(values: Sequence[Any]) -> ClientRow:
+            (
+                cid, rnk, turnover, income, basis, cum_basis, total_basis, income_sq, months_with_sales,
+                k, crit, mono, absolute, potential, abc, xyz, budget, is_ref, is_partner, is_comp, is_innov,
+            ) = values  # fmt: skip
             annual_turnover = turnover * 12 // months
             cv = None
             if income > 0:  # cv = sqrt(N·Σx² − (Σx)²) / Σx, defined for a positive mean only
@@ -856,27 +1023,15 @@ class KeyAccountAnalysis:
                 bool(is_ref), bool(is_partner), bool(is_comp), bool(is_innov),
             )  # fmt: skip
             if k or absolute or potential or is_ref or is_partner or is_comp or is_innov:
-                row.reasons = self._reasons(row, months)
+                row.reasons = reasons(row, months)
                 row.is_key_any = True
             if cid in key_depts:
                 row.key_for_departments = tuple(key_depts[cid])
             if cid in key_mgrs:
                 row.key_for_managers = tuple(key_mgrs[cid])
-            clients.append(row)
+            return row
 
-        return AnalysisResult(
-            period_start=start,
-            period_end=end,
-            months=months,
-            settings=s,
-            total_basis=total_basis,
-            total_turnover=total_turnover,
-            total_income=total_income,
-            clients=clients,
-            departments=departments,
-            managers=managers,
-            concentration=concentration(clients, total_basis, s),
-        )
+        return build
 
     def _reasons(self, c: ClientRow, months: int) -> tuple[KeyReason, ...]:
         """The six definitions of a key client that hold for c, each with its figures."""

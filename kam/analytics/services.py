@@ -161,7 +161,7 @@ def snapshot_compute(snapshot_id: int, result: AnalysisResult | None = None) -> 
             snapshot.total_turnover = result.total_turnover
             snapshot.total_income = result.total_income
             snapshot.clients_count = len(result.clients)
-            snapshot.key_count = sum(1 for c in result.clients if c.is_key_any)
+            snapshot.key_count = result.key_count
             snapshot.concentration = _jsonable(result.concentration.to_dict())
             snapshot.duration_ms = int((time.monotonic() - began) * 1000)
             snapshot.save()
