@@ -7,7 +7,9 @@
 
 Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-analysis]
        [--skip-postgres] [--skip-sqlite-import]
-The machine is shared and noisy: every figure is the median of --repeat runs.
+The machine is shared and noisy: every figure is the median of --repeat runs, and the analysis
+runs take turns with their baseline (A B A B ...) so that both see the same load; read the
+ratio of the medians, printed with the load average.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from ledger_data import generate, write_parquet  # noqa: E402
 
-from kam.analytics.engine import AnalysisSettings, KeyAccountAnalysis  # noqa: E402
+from kam.analytics.engine import AnalysisResult, AnalysisSettings, KeyAccountAnalysis  # noqa: E402
 
 PERIOD = (date(2025, 11, 1), date(2026, 10, 1))  # the last 12 of the 36 generated months
 PG_URL = os.environ.get("KAM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -68,6 +70,23 @@ FROM lines GROUP BY ALL
 
 # The index kam's migrations put on ledger_monthly (kam/ledger/models.py, LedgerMonthly.Meta).
 COVER = "month, client_id, manager_id, department_id, turnover, income"
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median time of each function, run in turns (A B C A B C ...) after one untimed round.
+
+    On a shared machine the load changes from one second to the next; taking turns makes kam and
+    its baseline see the same load, so the ratio of their medians is what to read.
+    """
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            began = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - began)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:
@@ -205,27 +224,45 @@ def main() -> None:
         f"(built once per import, {aggregate_time:.2f} s in DuckDB)"
     )
 
-    duck_baseline = median_time(lambda: con.execute(DUCKDB_BASELINE).fetchall(), args.repeat)
-    pandas_time = median_time(pandas_baseline(parquet), args.repeat)
     analysis = KeyAccountAnalysis(AnalysisSettings(), *PERIOD)
 
+    def duck_baseline() -> object:
+        return con.execute(DUCKDB_BASELINE).fetchall()
+
+    def every_row(run: Callable[[], AnalysisResult]) -> Callable[[], object]:
+        # The result builds a client's row when it is read; this reads them all (as a full export does).
+        return lambda: list(run().clients)
+
     print("\nanalysis (full key-account analysis: shares, ABC, XYZ, dept/manager levels, concentration)")
-    ours_duck = median_time(lambda: analysis.calculate_duckdb(con), args.repeat)
-    row("kam engine on DuckDB aggregate", ours_duck, "DuckDB query on raw lines", duck_baseline)
-    row("kam engine on DuckDB aggregate", ours_duck, "pandas groupby on raw lines", pandas_time)
+    print(f"  runs interleaved with the baseline, median of {args.repeat} each; load average {_load()}")
+    on_duck = lambda: analysis.calculate_duckdb(con)  # noqa: E731
+    t = interleaved(
+        {
+            "base": duck_baseline,
+            "pandas": pandas_baseline(parquet),
+            "kam": on_duck,
+            "kam_rows": every_row(on_duck),
+        },
+        args.repeat,
+    )
+    row("kam engine on DuckDB aggregate", t["kam"], "DuckDB query on raw lines", t["base"])
+    row("kam engine on DuckDB aggregate", t["kam"], "pandas groupby on raw lines", t["pandas"])
+    row("  the same, every client row built", t["kam_rows"], "DuckDB query on raw lines", t["base"])
+    print(f"  load average after the DuckDB runs: {_load()}")
 
     sqlite_path = work / "bench.sqlite3"
     load_sqlite_aggregate(con, sqlite_path)
     db = sqlite3.connect(sqlite_path)
-    ours_sqlite = median_time(lambda: analysis.calculate_sqlite(db), args.repeat)
-    row("kam engine on SQLite aggregate", ours_sqlite, "DuckDB query on raw lines", duck_baseline)
+    t = interleaved({"base": duck_baseline, "kam": lambda: analysis.calculate_sqlite(db)}, args.repeat)
+    row("kam engine on SQLite aggregate", t["kam"], "DuckDB query on raw lines", t["base"])
 
     if not args.skip_postgres:
         pg = postgres_connect()
         load_postgres_aggregate(con, pg)
-        ours_pg = median_time(lambda: analysis.calculate_postgres(pg), args.repeat)
-        row("kam engine on PostgreSQL aggregate", ours_pg, "DuckDB query on raw lines", duck_baseline)
+        t = interleaved({"base": duck_baseline, "kam": lambda: analysis.calculate_postgres(pg)}, args.repeat)
+        row("kam engine on PostgreSQL aggregate", t["kam"], "DuckDB query on raw lines", t["base"])
         pg.close()
+    print(f"  load average after the analysis: {_load()}")
 
     out = subprocess.run(
         [sys.executable, __file__, "--memory-child", str(sqlite_path)],
