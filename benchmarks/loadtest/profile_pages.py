@@ -28,12 +28,21 @@ def main() -> int:
     parser.add_argument("fixture")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--markdown", default="")
+    parser.add_argument("--only", default="", help="profile only the endpoints whose name contains this")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="a dummy cache: what every request costs without kam.core.cache",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
+    from django.conf import settings
 
+    if args.no_cache:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -54,7 +63,7 @@ def main() -> int:
         clients = account["clients"]
         seen: set[str] = set()
         for endpoint in endpoints:
-            if endpoint.path in seen:
+            if endpoint.path in seen or args.only not in endpoint.name:
                 continue
             seen.add(endpoint.path)
             walls, cpus, counts = [], [], []

@@ -49,7 +49,7 @@ def today_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     return {
         "template": "activities/_today_widget.html",
         "activities": selectors.schedule_of(user, user, today, 1),
-        "due_count": len(selectors.clients_due_for_visit(user, user, limit=100))
+        "due_count": selectors.count_clients_due_for_visit(user, user, limit=100)
         if user.role == Role.KAM
         else None,
     }

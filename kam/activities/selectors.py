@@ -197,12 +197,18 @@ def keyness_tiers(client_ids: list[int]) -> tuple[bool, dict[int, str]]:
     return True, tiers
 
 
-def clients_due_for_visit(user: User, kam: User, limit: int = 50) -> list[DueClient]:
-    """The KAM's active clients whose suggested visit interval has passed and no visit is planned."""
+def _due_rows(user: User, kam: User) -> list[tuple[Any, ...]]:
+    """(id, short name, tier, every days, last visit, next planned, due on) of the clients due, in order.
+
+    The last and next visits are grouped per client id, without a model per client.
+    """
     today = timezone.localdate()
     now = timezone.now()
-    clients = list(
-        policy.visible_clients(user, Client.objects.filter(owner=kam, status=ClientStatus.ACTIVE)).annotate(
+    rows = list(
+        policy.visible_clients(user, Client.objects.filter(owner=kam, status=ClientStatus.ACTIVE))
+        .order_by("short_name", "id")
+        .values("pk", "short_name")
+        .annotate(
             last_visit=Max(
                 "activities__planned_start",
                 filter=Q(activities__kind=Kind.VISIT, activities__status=Status.DONE),
@@ -215,22 +221,38 @@ def clients_due_for_visit(user: User, kam: User, limit: int = 50) -> list[DueCli
                     activities__planned_start__gte=now,
                 ),
             ),
-        )[:2000]
+        )
+        .values_list("pk", "short_name", "last_visit", "next_visit")[:2000]
     )
-    _analysed, tiers = keyness_tiers([c.pk for c in clients])
+    _analysed, tiers = keyness_tiers([row[0] for row in rows])
     every = conf.visit_every_days()
     due = []
-    for c in clients:
-        tier = tiers.get(c.pk, "none")
+    for pk, short_name, last_visit, next_visit in rows:
+        tier = tiers.get(pk, "none")
         days = every.get(tier, every["none"])
-        last = timezone.localtime(c.last_visit).date() if c.last_visit else None
-        nxt = timezone.localtime(c.next_visit).date() if c.next_visit else None
+        last = timezone.localtime(last_visit).date() if last_visit else None
+        nxt = timezone.localtime(next_visit).date() if next_visit else None
         due_on = last + timedelta(days=days) if last else today
         if nxt is None and due_on <= today:
-            due.append(DueClient(c, tier, days, last, nxt, due_on))
+            due.append((pk, short_name, tier, days, last, nxt, due_on))
     order = {"key": 0, "A": 1, "B": 2, "C": 3, "none": 4}
-    due.sort(key=lambda d: (order.get(d.tier, 5), d.due_on, d.client.short_name))
-    return due[:limit]
+    due.sort(key=lambda d: (order.get(d[2], 5), d[6], d[1]))
+    return due
+
+
+def clients_due_for_visit(user: User, kam: User, limit: int = 50) -> list[DueClient]:
+    """The KAM's active clients whose suggested visit interval has passed and no visit is planned."""
+    due = _due_rows(user, kam)[:limit]
+    clients = Client.objects.in_bulk([d[0] for d in due])
+    return [
+        DueClient(clients[pk], tier, days, last, nxt, due_on)
+        for pk, _name, tier, days, last, nxt, due_on in due
+    ]
+
+
+def count_clients_due_for_visit(user: User, kam: User, limit: int = 100) -> int:
+    """How many clients are due (at most `limit`), without loading them."""
+    return min(len(_due_rows(user, kam)), limit)
 
 
 # ------------------------------------------------------------------ punctuality

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from kam.access import policy
 from kam.access.models import Department, Role, User
 from kam.clients.models import Client
+from kam.core.cache import cached
 
 from .models import ScopeKind, Snapshot, SnapshotClient, SnapshotScopeRow, SnapshotStatus
 
@@ -142,9 +143,23 @@ MOVES = ("became_key", "no_longer_key", "entered_a", "left_a", "became_critical"
 def movement(
     user: User, snapshot: Snapshot, previous: Snapshot | None, client_ids: list[int] | None = None
 ) -> dict[int, list[str]]:
-    """What changed for each client since the previous snapshot (only clients with something to say)."""
+    """What changed for each client since the previous snapshot (only clients with something to say).
+
+    Snapshots never change once written: for a user who sees every client the result is cached
+    (kam.core.cache) by the two snapshots; a scoped user's depends on the clients they see now.
+    """
     if previous is None:
         return {}
+    if _visible_ids(user) is None:
+        ids = None if client_ids is None else sorted(set(client_ids))
+        key = ("analytics.movement", snapshot.pk, previous.pk, ids)
+        return cached(key, lambda: _movement(user, snapshot, previous, client_ids))
+    return _movement(user, snapshot, previous, client_ids)
+
+
+def _movement(
+    user: User, snapshot: Snapshot, previous: Snapshot, client_ids: list[int] | None
+) -> dict[int, list[str]]:
     fields = ("client_id", "is_key_any", "abc", "is_critical", "share")
     interesting = Q(is_key_any=True) | Q(abc="A") | Q(is_critical=True)
 
