@@ -126,6 +126,23 @@ class ActionForm(forms.Form):
         return data
 
 
+class ActionEditForm(forms.Form):
+    """An action's title and the activity in the schedule it stands for (the client's, of the plan's year)."""
+
+    title = forms.CharField(label=_("Action"), max_length=300)
+    activity = forms.ModelChoiceField(
+        label=_("Activity in the schedule"),
+        queryset=Activity.objects.none(),
+        required=False,
+        empty_label=_("— no activity —"),
+    )
+
+    def __init__(self, *args: Any, activities: QuerySet[Activity], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+        self.fields["activity"].label_from_instance = lambda a: str(a)  # type: ignore[attr-defined]
+
+
 class ReturnForm(forms.Form):
     comment = forms.CharField(label=_("What to rework"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -17,6 +17,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -511,6 +512,34 @@ def linkable_activities(user: User, plan: AccountPlan) -> QuerySet[Activity]:
         .exclude(status=ActivityStatus.CANCELLED)
         .order_by("planned_start", "pk")
     )
+
+
+def action_activities(user: User, plan: AccountPlan, action: PlanAction) -> QuerySet[Activity]:
+    """What an action may be linked to when it is edited: the linkable activities and the one it has."""
+    linkable = linkable_activities(user, plan).values("pk")
+    return Activity.objects.filter(Q(pk__in=linkable) | Q(pk=action.activity_id or 0)).order_by(
+        "planned_start", "pk"
+    )
+
+
+# The parts of a plan a page or the API names, and how to reach them from the plan.
+PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "objective": ("objectives", ("product",)),
+    "swot": ("swot_items", ()),
+    "goal": ("stakeholder_goals", ("stakeholder",)),
+    "action": ("actions", ("activity",)),
+}
+
+
+def plan_part(plan: AccountPlan, part: str, item_id: int) -> Any:
+    """One objective, SWOT point, relationship goal or action of the plan; otherwise 404."""
+    if part not in PARTS:
+        raise Http404("No such part of a plan")
+    related, joins = PARTS[part]
+    item = getattr(plan, related).select_related(*joins).filter(pk=item_id).first()
+    if item is None:
+        raise Http404("No such part of the plan")
+    return item
 
 
 def client_stakeholders(plan: AccountPlan) -> QuerySet[Stakeholder]:

@@ -107,6 +107,50 @@ def plan_update_strategy(*, actor: User, plan: AccountPlan, strategy: str) -> Ac
     return locked
 
 
+def _objective_values(
+    locked: AccountPlan,
+    kind: str,
+    target: Decimal | None,
+    product: Product | None,
+    *,
+    item_id: int | None = None,
+) -> tuple[Decimal | None, Product | None]:
+    """The target and product an objective of `kind` keeps, or ValidationError (for add and edit alike)."""
+    if kind not in ObjectiveKind.values:
+        raise ValidationError({"kind": _("Unknown kind of objective.")})
+    if kind == ObjectiveKind.PRODUCT:
+        if product is None:
+            raise ValidationError({"product": _("Choose the product to introduce.")})
+        if locked.objectives.filter(product=product).exclude(pk=item_id or 0).exists():
+            raise ValidationError({"product": _("This product is already an objective of the plan.")})
+        return None, product
+    if target is None:
+        raise ValidationError({"target": _("Give the target.")})
+    if target < 0:
+        raise ValidationError({"target": _("The target cannot be negative.")})
+    if kind == ObjectiveKind.SHARE_OF_WALLET:
+        if target > MAX_WALLET_PERCENT:
+            raise ValidationError({"target": _("A share of wallet is at most 100 %.")})
+        if not locked.client.category_budget:
+            raise ValidationError(
+                {
+                    "target": _(
+                        "The client has no budget for our category in the dossier: "
+                        "enter it there to measure the share of wallet."
+                    )
+                }
+            )
+    return target, None
+
+
+def _part(locked: AccountPlan, related: str, item_id: int) -> Any:
+    """One part of the locked plan, locked too; a part deleted meanwhile is a clear error, not a crash."""
+    item = getattr(locked, related).select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError(_("This part is no longer in the plan: it may have been removed meanwhile."))
+    return item
+
+
 @transaction.atomic
 def objective_add(
     *,
@@ -118,33 +162,30 @@ def objective_add(
     note: str = "",
 ) -> Objective:
     locked = _editable(actor, plan)
-    if kind not in ObjectiveKind.values:
-        raise ValidationError({"kind": _("Unknown kind of objective.")})
-    if kind == ObjectiveKind.PRODUCT:
-        if product is None:
-            raise ValidationError({"product": _("Choose the product to introduce.")})
-        if locked.objectives.filter(product=product).exists():
-            raise ValidationError({"product": _("This product is already an objective of the plan.")})
-        target = None
-    else:
-        product = None
-        if target is None:
-            raise ValidationError({"target": _("Give the target.")})
-        if target < 0:
-            raise ValidationError({"target": _("The target cannot be negative.")})
-        if kind == ObjectiveKind.SHARE_OF_WALLET:
-            if target > MAX_WALLET_PERCENT:
-                raise ValidationError({"target": _("A share of wallet is at most 100 %.")})
-            if not locked.client.category_budget:
-                raise ValidationError(
-                    {
-                        "target": _(
-                            "The client has no budget for our category in the dossier: "
-                            "enter it there to measure the share of wallet."
-                        )
-                    }
-                )
+    target, product = _objective_values(locked, kind, target, product)
     objective = Objective(plan=locked, kind=kind, target=target, product=product, note=note.strip())
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+@transaction.atomic
+def objective_update(
+    *,
+    actor: User,
+    plan: AccountPlan,
+    item_id: int,
+    kind: str,
+    target: Decimal | None = None,
+    product: Product | None = None,
+    note: str = "",
+) -> Objective:
+    """Change an objective with the rules of `objective_add` (an approved plan reopens as a draft)."""
+    locked = _editable(actor, plan)
+    objective: Objective = _part(locked, "objectives", item_id)
+    objective.target, objective.product = _objective_values(locked, kind, target, product, item_id=item_id)
+    objective.kind = kind
+    objective.note = note.strip()
     objective.full_clean()
     objective.save()
     return objective
@@ -156,14 +197,29 @@ def objective_delete(*, actor: User, plan: AccountPlan, item_id: int) -> None:
     locked.objectives.filter(pk=item_id).delete()
 
 
-@transaction.atomic
-def swot_add(*, actor: User, plan: AccountPlan, kind: str, text: str) -> SwotItem:
-    locked = _editable(actor, plan)
+def _swot_values(kind: str, text: str) -> str:
     if kind not in SwotKind.values:
         raise ValidationError({"kind": _("Unknown SWOT part.")})
     if not text.strip():
         raise ValidationError({"text": _("Write the point.")})
-    item = SwotItem(plan=locked, kind=kind, text=text.strip())
+    return text.strip()
+
+
+@transaction.atomic
+def swot_add(*, actor: User, plan: AccountPlan, kind: str, text: str) -> SwotItem:
+    locked = _editable(actor, plan)
+    item = SwotItem(plan=locked, kind=kind, text=_swot_values(kind, text))
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def swot_update(*, actor: User, plan: AccountPlan, item_id: int, kind: str, text: str) -> SwotItem:
+    locked = _editable(actor, plan)
+    item: SwotItem = _part(locked, "swot_items", item_id)
+    item.text = _swot_values(kind, text)
+    item.kind = kind
     item.full_clean()
     item.save()
     return item
@@ -173,6 +229,29 @@ def swot_add(*, actor: User, plan: AccountPlan, kind: str, text: str) -> SwotIte
 def swot_delete(*, actor: User, plan: AccountPlan, item_id: int) -> None:
     locked = _editable(actor, plan)
     locked.swot_items.filter(pk=item_id).delete()
+
+
+def _goal_check(
+    locked: AccountPlan,
+    stakeholder: Stakeholder,
+    target_attitude: str,
+    from_attitude: str,
+    *,
+    item_id: int | None = None,
+) -> None:
+    if stakeholder.client_id != locked.client_id:
+        raise ValidationError({"stakeholder": _("This person does not work at the plan's client.")})
+    if target_attitude not in Attitude.values:
+        raise ValidationError({"target_attitude": _("Unknown attitude.")})
+    if ATTITUDE_RANK[Attitude(target_attitude)] <= ATTITUDE_RANK[Attitude(from_attitude)]:
+        raise ValidationError(
+            {
+                "target_attitude": _("%(name)s is already %(attitude)s: aim for a warmer attitude.")
+                % {"name": stakeholder.full_name, "attitude": Attitude(from_attitude).label}
+            }
+        )
+    if locked.stakeholder_goals.filter(stakeholder=stakeholder).exclude(pk=item_id or 0).exists():
+        raise ValidationError({"stakeholder": _("The plan already has a goal for this person.")})
 
 
 @transaction.atomic
@@ -186,20 +265,8 @@ def goal_add(
     note: str = "",
 ) -> StakeholderGoal:
     locked = _editable(actor, plan)
-    if stakeholder.client_id != locked.client_id:
-        raise ValidationError({"stakeholder": _("This person does not work at the plan's client.")})
-    if target_attitude not in Attitude.values:
-        raise ValidationError({"target_attitude": _("Unknown attitude.")})
     current = stakeholder.attitude
-    if ATTITUDE_RANK[Attitude(target_attitude)] <= ATTITUDE_RANK[Attitude(current)]:
-        raise ValidationError(
-            {
-                "target_attitude": _("%(name)s is already %(attitude)s: aim for a warmer attitude.")
-                % {"name": stakeholder.full_name, "attitude": stakeholder.get_attitude_display()}
-            }
-        )
-    if locked.stakeholder_goals.filter(stakeholder=stakeholder).exists():
-        raise ValidationError({"stakeholder": _("The plan already has a goal for this person.")})
+    _goal_check(locked, stakeholder, target_attitude, current)
     goal = StakeholderGoal(
         plan=locked,
         stakeholder=stakeholder,
@@ -214,9 +281,55 @@ def goal_add(
 
 
 @transaction.atomic
+def goal_update(
+    *,
+    actor: User,
+    plan: AccountPlan,
+    item_id: int,
+    stakeholder: Stakeholder,
+    target_attitude: str,
+    due_on: date,
+    note: str = "",
+) -> StakeholderGoal:
+    """Change a relationship goal with the rules of `goal_add`. For the same person the attitude when the
+    goal was set stays (the target must still be warmer than it); another person starts from their
+    attitude now."""
+    locked = _editable(actor, plan)
+    goal: StakeholderGoal = _part(locked, "stakeholder_goals", item_id)
+    if stakeholder.pk != goal.stakeholder_id:
+        goal.from_attitude = stakeholder.attitude
+    _goal_check(locked, stakeholder, target_attitude, goal.from_attitude, item_id=item_id)
+    goal.stakeholder = stakeholder
+    goal.target_attitude = target_attitude
+    goal.due_on = due_on
+    goal.note = note.strip()
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
 def goal_delete(*, actor: User, plan: AccountPlan, item_id: int) -> None:
     locked = _editable(actor, plan)
     locked.stakeholder_goals.filter(pk=item_id).delete()
+
+
+def _action_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Say what is to be done.")})
+    return title
+
+
+def _action_activity_check(
+    actor: User, locked: AccountPlan, activity: Activity, *, item_id: int | None = None
+) -> None:
+    if activity.client_id != locked.client_id:
+        raise ValidationError({"activity": _("This activity is with another client.")})
+    if not policy.can(actor, "activities.view_activity", activity):
+        raise PermissionDenied
+    if locked.actions.filter(activity=activity).exclude(pk=item_id or 0).exists():
+        raise ValidationError({"activity": _("This activity is already an action of the plan.")})
 
 
 @transaction.atomic
@@ -235,16 +348,9 @@ def action_add(
     from kam.activities import services as activity_services
 
     locked = _editable(actor, plan)
-    title = title.strip()
-    if not title:
-        raise ValidationError({"title": _("Say what is to be done.")})
+    title = _action_title(title)
     if activity is not None:
-        if activity.client_id != locked.client_id:
-            raise ValidationError({"activity": _("This activity is with another client.")})
-        if not policy.can(actor, "activities.view_activity", activity):
-            raise PermissionDenied
-        if locked.actions.filter(activity=activity).exists():
-            raise ValidationError({"activity": _("This activity is already an action of the plan.")})
+        _action_activity_check(actor, locked, activity)
     else:
         if kind not in ActivityKind.values:
             raise ValidationError({"kind": _("Choose a visit, a call or another kind of activity.")})
@@ -260,6 +366,28 @@ def action_add(
             goal=title,
         )
     action = PlanAction(plan=locked, title=title, activity=activity)
+    action.full_clean()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_update(
+    *,
+    actor: User,
+    plan: AccountPlan,
+    item_id: int,
+    title: str,
+    activity: Activity | None,
+) -> PlanAction:
+    """Rename an action and link it to another activity of the client in the schedule, or to none; the
+    activity it leaves stays in the schedule (as when the action is removed)."""
+    locked = _editable(actor, plan)
+    action: PlanAction = _part(locked, "actions", item_id)
+    action.title = _action_title(title)
+    if activity is not None and activity.pk != action.activity_id:
+        _action_activity_check(actor, locked, activity, item_id=item_id)
+    action.activity = activity
     action.full_clean()
     action.save()
     return action

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:plan_id>/swot/add/", views.swot_add, name="swot_add"),
     path("<int:plan_id>/goals/add/", views.goal_add, name="goal_add"),
     path("<int:plan_id>/actions/add/", views.action_add, name="action_add"),
+    path("<int:plan_id>/<str:part>/<int:item_id>/edit/", views.part_edit, name="part_edit"),
     path("<int:plan_id>/<str:part>/<int:item_id>/delete/", views.part_delete, name="part_delete"),
     path("<int:plan_id>/submit/", views.plan_submit, name="submit"),
     path("<int:plan_id>/approve/", views.plan_approve, name="approve"),

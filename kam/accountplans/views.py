@@ -12,24 +12,26 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.access import policy
 from kam.access.models import User
 from kam.core import audit
 from kam.core.exports import audited_export
-from kam.core.forms import add_service_errors
+from kam.core.forms import add_service_errors, flash_form_errors
 from kam.core.money import from_kopecks
 from kam.core.pagination import paginate
 from kam.orders.models import Product
 
 from . import documents, selectors, services
 from .forms import (
+    ActionEditForm,
     ActionForm,
     ApproveForm,
     GoalForm,
@@ -406,6 +408,119 @@ def part_delete(request: HttpRequest, plan_id: int, part: str, item_id: int) -> 
     else:
         _after_edit(request, plan, reopened, _("Removed."))
     return _back(plan, anchor)
+
+
+# -------------------------------------------------------------------------------------------- edit
+
+# part → (the section of the plan page, the edit page's title, the message once saved)
+EDITABLE_PARTS: dict[str, tuple[str, Any, Any]] = {
+    "objective": ("objectives", gettext_lazy("Edit objective"), gettext_lazy("Objective saved.")),
+    "swot": ("swot", gettext_lazy("Edit SWOT point"), gettext_lazy("SWOT point saved.")),
+    "goal": ("goals", gettext_lazy("Edit relationship goal"), gettext_lazy("Relationship goal saved.")),
+    "action": ("actions", gettext_lazy("Edit action"), gettext_lazy("Action saved.")),
+}
+
+
+def _part_form(user: User, plan: AccountPlan, part: str, item: Any, data: Any = None) -> Any:
+    """The add form of the part, filled with the item (an action: its title and activity only)."""
+    if part == "objective":
+        initial = {
+            "kind": item.kind,
+            "target": item.target,
+            "product": item.product.code if item.product else "",
+            "note": item.note,
+        }
+        return ObjectiveForm(data, initial=initial)
+    if part == "swot":
+        return SwotForm(data, initial={"kind": item.kind, "text": item.text})
+    if part == "goal":
+        initial = {
+            "stakeholder": item.stakeholder_id,
+            "target_attitude": item.target_attitude,
+            "due_on": item.due_on,
+            "note": item.note,
+        }
+        return GoalForm(data, stakeholders=selectors.client_stakeholders(plan), initial=initial)
+    return ActionEditForm(
+        data,
+        activities=selectors.action_activities(user, plan, item),
+        initial={"title": item.title, "activity": item.activity_id},
+    )
+
+
+def _part_save(user: User, plan: AccountPlan, part: str, item_id: int, d: dict[str, Any]) -> None:
+    if part == "objective":
+        services.objective_update(
+            actor=user,
+            plan=plan,
+            item_id=item_id,
+            kind=d["kind"],
+            target=d["target"],
+            product=d["product"],
+            note=d["note"],
+        )
+    elif part == "swot":
+        services.swot_update(actor=user, plan=plan, item_id=item_id, kind=d["kind"], text=d["text"])
+    elif part == "goal":
+        services.goal_update(
+            actor=user,
+            plan=plan,
+            item_id=item_id,
+            stakeholder=d["stakeholder"],
+            target_attitude=d["target_attitude"],
+            due_on=d["due_on"],
+            note=d["note"],
+        )
+    else:
+        services.action_update(
+            actor=user, plan=plan, item_id=item_id, title=d["title"], activity=d.get("activity")
+        )
+
+
+@login_required
+def part_edit(request: HttpRequest, plan_id: int, part: str, item_id: int) -> HttpResponse:
+    """The edit page of one objective, SWOT point, relationship goal or action: works without JavaScript.
+    Same rules as adding: the KAM who may change the plan, not while it waits for the review; a change
+    to an approved plan reopens it as a new draft."""
+    user, plan = _changeable(request, plan_id)
+    if part not in EDITABLE_PARTS:
+        raise Http404("No such part of a plan")
+    anchor, title, saved = EDITABLE_PARTS[part]
+    item = selectors.plan_part(plan, part, item_id)
+    if plan.status == PlanStatus.SUBMITTED:
+        messages.error(request, _("The plan is waiting for the head's review: it cannot be changed now."))
+        return _back(plan, anchor)
+    form = _part_form(user, plan, part, item, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        reopened = _was_approved(plan)
+        if form.is_valid():
+            try:
+                _part_save(user, plan, part, item.pk, form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                _after_edit(request, plan, reopened, str(saved))
+                return _back(plan, anchor)
+        plan.refresh_from_db()
+        flash_form_errors(request, form)
+        status = 422
+    context: dict[str, Any] = {
+        "nav": "accountplans",
+        "plan": plan,
+        "client": plan.client,
+        "part": part,
+        "item": item,
+        "form": form,
+        "title": title,
+        "anchor": anchor,
+        "statuses": PlanStatus,
+    }
+    if part == "objective":
+        context["products"] = list(
+            Product.objects.filter(active=True).order_by("code").values("code", "name")[:PRODUCTS_OFFERED]
+        )
+    return render(request, "accountplans/edit.html", context, status=status)
 
 
 # ------------------------------------------------------------------------------------------ review
