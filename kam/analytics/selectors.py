@@ -145,31 +145,30 @@ def movement(
 ) -> dict[int, list[str]]:
     """What changed for each client since the previous snapshot (only clients with something to say).
 
-    Snapshots never change once written: for a user who sees every client the result is cached
-    (kam.core.cache) by the two snapshots; a scoped user's depends on the clients they see now.
+    A client's moves depend on its own two rows only, and snapshots never change once written: the
+    moves of every client are cached (kam.core.cache) per pair of snapshots, then cut down to
+    `client_ids` and to the clients the user sees now (one query on the moved ids).
     """
     if previous is None:
         return {}
-    if _visible_ids(user) is None:
-        ids = None if client_ids is None else sorted(set(client_ids))
-        key = ("analytics.movement", snapshot.pk, previous.pk, ids)
-        return cached(key, lambda: _movement(user, snapshot, previous, client_ids))
-    return _movement(user, snapshot, previous, client_ids)
+    moves = cached(
+        ("analytics.movement", snapshot.pk, previous.pk), lambda: _all_movement(snapshot, previous)
+    )
+    if client_ids is not None:
+        wanted = set(client_ids)
+        moves = {k: v for k, v in moves.items() if k in wanted}
+    if moves and policy.client_scope(user) is not None:
+        visible = set(policy.visible_clients(user).filter(pk__in=list(moves)).values_list("pk", flat=True))
+        moves = {k: v for k, v in moves.items() if k in visible}
+    return moves
 
 
-def _movement(
-    user: User, snapshot: Snapshot, previous: Snapshot, client_ids: list[int] | None
-) -> dict[int, list[str]]:
+def _all_movement(snapshot: Snapshot, previous: Snapshot) -> dict[int, list[str]]:
     fields = ("client_id", "is_key_any", "abc", "is_critical", "share")
     interesting = Q(is_key_any=True) | Q(abc="A") | Q(is_critical=True)
 
     def rows(snap: Snapshot) -> dict[int, dict[str, Any]]:
         qs = SnapshotClient.objects.filter(snapshot=snap).filter(interesting)
-        visible = _visible_ids(user)
-        if visible is not None:
-            qs = qs.filter(client_id__in=visible)
-        if client_ids is not None:
-            qs = qs.filter(client_id__in=client_ids)
         return {r["client_id"]: r for r in qs.values(*fields)}
 
     now, before = rows(snapshot), rows(previous)

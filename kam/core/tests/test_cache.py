@@ -100,3 +100,30 @@ def test_keys_hold_every_part():
     assert ledger_cache.make_key(("a", [1, 2]), version) != ledger_cache.make_key(("a", [1, 3]), version)
     assert ledger_cache.make_key(("a", 1), version) != ledger_cache.make_key(("a", 1), "v2")
     assert ledger_cache.make_key(("a", {2, 1}), version) == ledger_cache.make_key(("a", {1, 2}), version)
+
+
+def test_key_account_movement_is_cached_once_and_cut_to_what_each_user_sees(
+    company, django_assert_num_queries
+):
+    from kam.analytics import selectors as analysis
+    from kam.analytics import services as analysis_services
+    from kam.analytics.tests.test_key_accounts import sell
+
+    sell(company.alice_client, 600)
+    sell(company.bob_client, 300)
+    sell(company.carol_client, 100)
+    analysis_services.analysis_run(actor=None)
+    sell(company.carol_client, 2000, month=date(2026, 9, 1))  # Lyutik (South) jumps
+    sell(company.alice_client, 50, month=date(2026, 9, 1))
+    later = analysis_services.analysis_run(actor=None)
+    previous = analysis.previous_snapshot(later)
+    everything = analysis.movement(company.diana, later, previous)
+    assert company.carol_client.pk in everything
+    with django_assert_num_queries(1):  # the ledger version; the moves come from the cache
+        assert analysis.movement(company.diana, later, previous) == everything
+    # The head of the North sees no move of a South client; the head of the South does.
+    assert company.carol_client.pk not in analysis.movement(company.hannah, later, previous)
+    assert company.carol_client.pk in analysis.movement(company.hugo, later, previous)
+    assert set(analysis.movement(company.alice, later, previous)) <= {company.alice_client.pk}
+    only = analysis.movement(company.diana, later, previous, client_ids=[company.alice_client.pk])
+    assert set(only) <= {company.alice_client.pk}
