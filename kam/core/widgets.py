@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kam.access import policy
 from kam.access.models import Role, User
+from kam.core.cache import cached
 from kam.core.money import format_number
 
 MOVES_SHOWN = 8
@@ -69,24 +70,10 @@ def concentration_widget(request: HttpRequest, user: User) -> dict[str, Any] | N
     return widget
 
 
-def movement_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
-    """Director: key accounts that moved since the previous analysis (became key, left A, critical...)."""
-    if user.role != Role.DIRECTOR or not policy.can(user, "analytics.view_report"):
-        return None
-    from kam.analytics import selectors
+def _moved_rows(snapshot: Any, previous: Any, moves: dict[int, list[str]]) -> list[Any]:
+    """The first MOVES_SHOWN moved clients by rank; those that left the analysis from the previous run."""
     from kam.analytics.models import SnapshotClient
-    from kam.analytics.templatetags.keyness import move_badges
 
-    snapshot = selectors.latest_snapshot()
-    widget: dict[str, Any] = {"template": "core/widgets/movement.html", "snapshot": snapshot}
-    if snapshot is None:
-        return widget
-    previous = selectors.previous_snapshot(snapshot)
-    moves = selectors.movement(user, snapshot, previous)
-    counts: dict[str, int] = {}
-    for found in moves.values():
-        for move in found:
-            counts[move] = counts.get(move, 0) + 1
     shown = (
         list(
             SnapshotClient.objects.filter(snapshot=snapshot, client_id__in=list(moves))
@@ -108,6 +95,38 @@ def movement_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
                 .select_related("client")
                 .order_by("rank")[:missing]
             )
+    return shown
+
+
+def movement_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
+    """Director: key accounts that moved since the previous analysis (became key, left A, critical...)."""
+    if user.role != Role.DIRECTOR or not policy.can(user, "analytics.view_report"):
+        return None
+    from kam.analytics import selectors
+    from kam.analytics.models import SnapshotClient
+    from kam.analytics.templatetags.keyness import move_badges
+
+    snapshot = selectors.latest_snapshot()
+    widget: dict[str, Any] = {"template": "core/widgets/movement.html", "snapshot": snapshot}
+    if snapshot is None:
+        return widget
+    previous = selectors.previous_snapshot(snapshot)
+    moves = selectors.movement(user, snapshot, previous)
+    counts: dict[str, int] = {}
+    for found in moves.values():
+        for move in found:
+            counts[move] = counts.get(move, 0) + 1
+    if moves and previous is not None and policy.client_scope(user) is None:
+        # Which rows to show depends on the two snapshots only (the user sees every client): cached,
+        # as picking them filters thousands of moved ids at 100,000 clients.
+        ids = cached(
+            ("core.movement_widget", snapshot.pk, previous.pk, MOVES_SHOWN),
+            lambda: [r.pk for r in _moved_rows(snapshot, previous, moves)],
+        )
+        by_id = SnapshotClient.objects.select_related("client").in_bulk(ids)
+        shown = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        shown = _moved_rows(snapshot, previous, moves)
     widget.update(
         previous=previous,
         rows=[(r, moves.get(r.client_id, [])) for r in shown],
