@@ -84,8 +84,12 @@ class Command(BaseCommand):
     def refresh_statistics(self) -> None:
         # Fresh bulk-loaded tables have no planner statistics: without them PostgreSQL picks slow plans
         # (measured: the plans page 2.2 s before ANALYZE, 1.0 s after); SQLite's planner uses it too.
+        # VACUUM also sets PostgreSQL's visibility map, without which counts cannot be answered from an
+        # index alone (a count of 100,000 clients: 85 ms before, 11 ms after). It cannot run in a
+        # transaction, so inside one (the tests) ANALYZE alone is done.
+        vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
     def fill_ledger(self, *, lines: int, seed: int, weights: dict[int, int]) -> None:
         # The ledger generator lives with the ledger; it runs after the company is committed.
