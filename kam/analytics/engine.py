@@ -46,7 +46,7 @@ import math
 import re
 import tempfile
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -381,7 +381,8 @@ def _as_list(column: Any) -> Sequence[Any]:
     """A column as a Python sequence: numpy arrays (DuckDB) via tolist(), masked values as None."""
     if isinstance(column, list | tuple):
         return column
-    return list(column.tolist())
+    values: list[Any] = column.tolist()
+    return values
 
 
 class ClientRows(Sequence[ClientRow]):
@@ -392,27 +393,31 @@ class ClientRows(Sequence[ClientRow]):
     columns (totals, concentration, key counts) never build rows.
     """
 
-    __slots__ = ("_build_row", "_columns", "_lists", "_n", "_rows")
+    __slots__ = ("_columns", "_factory", "_lists", "_n", "_rows")
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, columns: Sequence[Any], build_row: Callable[[Sequence[Any]], ClientRow]) -> None:
+    def __init__(self, columns: Sequence[Any], factory: _RowFactory) -> None:
         if len(columns) != len(CLIENT_COLUMNS):
             raise ValueError(f"expected {len(CLIENT_COLUMNS)} columns, got {len(columns)}")
         self._columns = columns
         self._n = len(columns[0])
-        self._lists: list[Sequence[Any]] | None = None
+        # Each column becomes a Python sequence when first needed.
+        self._lists: list[Sequence[Any] | None] = [None] * len(columns)
         self._rows: list[ClientRow | None] = [None] * self._n
-        self._build_row = build_row
+        self._factory = factory
 
     def column(self, name: str) -> Sequence[Any]:
         """One column of CLIENT_COLUMNS as a Python sequence, in rank order."""
-        return self._as_lists()[CLIENT_COLUMNS.index(name)]
+        return self._list(CLIENT_COLUMNS.index(name))
+
+    def _list(self, j: int) -> Sequence[Any]:
+        values = self._lists[j]
+        if values is None:
+            values = self._lists[j] = _as_list(self._columns[j])
+        return values
 
     def _as_lists(self) -> list[Sequence[Any]]:
-        if self._lists is None:
-            self._lists = [_as_list(c) for c in self._columns]
-            self._columns = self._lists
-        return self._lists
+        return [self._list(j) for j in range(len(self._lists))]
 
     def __len__(self) -> int:
         return self._n
@@ -420,7 +425,7 @@ class ClientRows(Sequence[ClientRow]):
     def _row(self, i: int) -> ClientRow:
         row = self._rows[i]
         if row is None:
-            row = self._rows[i] = self._build_row([c[i] for c in self._as_lists()])
+            row = self._rows[i] = self._factory.one([c[i] for c in self._as_lists()])
         return row
 
     @overload
@@ -447,17 +452,15 @@ class ClientRows(Sequence[ClientRow]):
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            rows, build = self._rows, self._build_row
-            for i, values in enumerate(zip(*self._as_lists(), strict=True)):
-                if rows[i] is None:
-                    rows[i] = build(values)
+            built = self._factory.many(self._as_lists(), self._key_any_indexes())
+            # Rows read before keep their identity (and any change made to them).
+            self._rows = [old if old is not None else new for old, new in zip(self._rows, built, strict=True)]
         finally:
             if gc_was_enabled:
                 gc.enable()
 
     def _key_any_indexes(self) -> list[int]:
-        lists = self._as_lists()
-        flags = zip(*(lists[i] for i in _KEY_ANY_COLUMNS), strict=True)
+        flags = zip(*(self._list(j) for j in _KEY_ANY_COLUMNS), strict=True)
         return [i for i, f in enumerate(flags) if any(f)]
 
     def key_any(self) -> list[ClientRow]:
@@ -975,11 +978,10 @@ class KeyAccountAnalysis:
             if k:
                 key_in[scope].setdefault(cid, []).append(scope_id)
 
-        clients = ClientRows(
-            client_columns, self._row_builder(months, key_in["department"], key_in["manager"])
-        )
+        factory = _RowFactory(self, months, key_in["department"], key_in["manager"])
+        clients = ClientRows(client_columns, factory)
         bases = clients.column("basis")
-        total_basis = int(clients.column("total_basis")[0]) if len(clients) else 0
+        total_basis = int(client_columns[CLIENT_COLUMNS.index("total_basis")][0]) if len(clients) else 0
         return AnalysisResult(
             period_start=start,
             period_end=end,
@@ -993,45 +995,6 @@ class KeyAccountAnalysis:
             managers=managers,
             concentration=concentration_of_bases(bases, total_basis, s),
         )
-
-    def _row_builder(
-        self, months: int, key_depts: dict[int, list[int]], key_mgrs: dict[int, list[int]]
-    ) -> Callable[[Sequence[Any]], ClientRow]:
-        """A function turning one row of CLIENT_SQL into a ClientRow. Kept lean: it runs per client."""
-        factor = self.settings.annuity_factor()
-        npv_num, npv_den = 12 * factor.numerator, months * factor.denominator
-        sqrt = math.sqrt
-        reasons = self._reasons
-
-        def build(values: Sequence[Any]) -> ClientRow:
-            (
-                cid, rnk, turnover, income, basis, cum_basis, total_basis, income_sq, months_with_sales,
-                k, crit, mono, absolute, potential, abc, xyz, budget, is_ref, is_partner, is_comp, is_innov,
-            ) = values  # fmt: skip
-            annual_turnover = turnover * 12 // months
-            cv = None
-            if income > 0:  # cv = sqrt(N·Σx² − (Σx)²) / Σx, defined for a positive mean only
-                cv = sqrt(max(months * income_sq - float(income) ** 2, 0.0)) / income
-            row = ClientRow(
-                cid, rnk, turnover, income, basis, cum_basis, total_basis, abc, xyz,
-                cv,
-                months_with_sales, bool(k), bool(crit), bool(mono), bool(absolute),
-                annual_turnover, income * 12 // months, budget,
-                None if budget is None else budget - annual_turnover,  # wallet left
-                income * npv_num // npv_den,  # NPV = annual income × Σ 1/(1+r)^t, floored
-                bool(potential),
-                bool(is_ref), bool(is_partner), bool(is_comp), bool(is_innov),
-            )  # fmt: skip
-            if k or absolute or potential or is_ref or is_partner or is_comp or is_innov:
-                row.reasons = reasons(row, months)
-                row.is_key_any = True
-            if cid in key_depts:
-                row.key_for_departments = tuple(key_depts[cid])
-            if cid in key_mgrs:
-                row.key_for_managers = tuple(key_mgrs[cid])
-            return row
-
-        return build
 
     def _reasons(self, c: ClientRow, months: int) -> tuple[KeyReason, ...]:
         """The six definitions of a key client that hold for c, each with its figures."""
@@ -1064,6 +1027,98 @@ class KeyAccountAnalysis:
             if flag:
                 reasons.append(KeyReason(code, {"basis": c.basis, "share": share}))
         return tuple(reasons)
+
+
+class _RowFactory:
+    """Turns rows of CLIENT_SQL into ClientRows: one at a time, or all at once column-wise.
+
+    Both ways compute the same figures with the same integer arithmetic; the column-wise one
+    (used when every row is read, e.g. by the snapshot writer or an export) makes each row
+    with one call of the dataclass constructor and no Python frame per row.
+    """
+
+    __slots__ = ("key_depts", "key_mgrs", "months", "npv_den", "npv_num", "reasons")
+
+    def __init__(
+        self,
+        analysis: KeyAccountAnalysis,
+        months: int,
+        key_depts: dict[int, list[int]],
+        key_mgrs: dict[int, list[int]],
+    ) -> None:
+        factor = analysis.settings.annuity_factor()
+        self.months = months
+        # NPV = annual income × Σ 1/(1+r)^t, floored: income · 12·num // (months·den).
+        self.npv_num, self.npv_den = 12 * factor.numerator, months * factor.denominator
+        self.key_depts, self.key_mgrs = key_depts, key_mgrs
+        self.reasons = analysis._reasons
+
+    def _finish(self, row: ClientRow, key_any: bool) -> None:
+        if key_any:
+            row.reasons = self.reasons(row, self.months)
+            row.is_key_any = True
+        cid = row.client_id
+        if cid in self.key_depts:
+            row.key_for_departments = tuple(self.key_depts[cid])
+        if cid in self.key_mgrs:
+            row.key_for_managers = tuple(self.key_mgrs[cid])
+
+    def one(self, values: Sequence[Any]) -> ClientRow:
+        (
+            cid, rnk, turnover, income, basis, cum_basis, total_basis, income_sq, months_with_sales,
+            k, crit, mono, absolute, potential, abc, xyz, budget, is_ref, is_partner, is_comp, is_innov,
+        ) = values  # fmt: skip
+        months = self.months
+        annual_turnover = turnover * 12 // months
+        cv = None
+        if income > 0:  # cv = sqrt(N·Σx² − (Σx)²) / Σx, defined for a positive mean only
+            cv = math.sqrt(max(months * income_sq - float(income) ** 2, 0.0)) / income
+        row = ClientRow(
+            cid, rnk, turnover, income, basis, cum_basis, total_basis, abc, xyz,
+            cv,
+            months_with_sales, bool(k), bool(crit), bool(mono), bool(absolute),
+            annual_turnover, income * 12 // months, budget,
+            None if budget is None else budget - annual_turnover,  # wallet left
+            income * self.npv_num // self.npv_den,
+            bool(potential),
+            bool(is_ref), bool(is_partner), bool(is_comp), bool(is_innov),
+        )  # fmt: skip
+        self._finish(row, bool(k or absolute or potential or is_ref or is_partner or is_comp or is_innov))
+        return row
+
+    def many(self, columns: Sequence[Sequence[Any]], key_any: Iterable[int]) -> list[ClientRow]:
+        """Every row, from the columns; key_any: the positions of the key clients (any definition)."""
+        (
+            cid, rnk, turnover, income, basis, cum_basis, total_basis, income_sq, months_with_sales,
+            k, crit, mono, absolute, potential, abc, xyz, budget, is_ref, is_partner, is_comp, is_innov,
+        ) = columns  # fmt: skip
+        months, npv_num, npv_den, sqrt = self.months, self.npv_num, self.npv_den, math.sqrt
+        annual_turnover = [t * 12 // months for t in turnover]
+        cv = [
+            sqrt(max(months * q - float(i) ** 2, 0.0)) / i if i > 0 else None
+            for i, q in zip(income, income_sq, strict=True)
+        ]
+        rows = list(
+            map(
+                ClientRow,
+                cid, rnk, turnover, income, basis, cum_basis, total_basis, abc, xyz,
+                cv,
+                months_with_sales, map(bool, k), map(bool, crit), map(bool, mono), map(bool, absolute),
+                annual_turnover, [i * 12 // months for i in income], budget,
+                [None if b is None else b - a for b, a in zip(budget, annual_turnover, strict=True)],
+                [i * npv_num // npv_den for i in income],
+                map(bool, potential),
+                map(bool, is_ref), map(bool, is_partner), map(bool, is_comp), map(bool, is_innov),
+            )
+        )  # fmt: skip
+        for i in key_any:
+            self._finish(rows[i], True)
+        for scoped in (self.key_depts, self.key_mgrs):
+            if scoped:
+                for row in rows:
+                    if row.client_id in scoped:
+                        self._finish(row, False)
+        return rows
 
 
 # --------------------------------------------------------------------------- ledger files

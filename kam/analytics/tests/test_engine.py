@@ -666,6 +666,31 @@ def test_three_engines_agree_on_a_random_ledger(request: pytest.FixtureRequest) 
     )
 
 
+def test_rows_read_one_by_one_equal_rows_built_all_at_once(engine: Backend) -> None:
+    # The result builds a client's row when it is read (ClientRows): one at a time for a page,
+    # column-wise when every row is read. Both ways must give the same rows.
+    rows, attrs = _random_ledger()
+    engine.load(rows, attrs)
+    settings = AnalysisSettings(absolute_threshold_kop=3_000_000_000)
+    run = lambda: engine.run(date(2023, 7, 1), date(2024, 6, 1), settings)  # noqa: E731
+    one_by_one, all_at_once = run(), run()
+    n = len(one_by_one.clients)
+    assert n > 300
+    singles = [one_by_one.clients[i].to_dict() for i in reversed(range(n))][::-1]
+    assert singles == [c.to_dict() for c in all_at_once.clients]
+    assert one_by_one.clients[-1] is one_by_one.clients[n - 1]
+    assert one_by_one.clients[:3] == list(all_at_once.clients)[:3]
+    # A row read before the others are built keeps its identity (and changes made to it).
+    third = run()
+    third.clients[5].client_label = "read first"
+    assert [c.client_label for c in third.clients][5] == "read first"
+    assert third.key_count == sum(1 for c in all_at_once.clients if c.is_key_any) > 0
+    assert [c.client_id for c in third.key_clients] == [
+        c.client_id for c in all_at_once.clients if c.is_key_any
+    ]
+    assert run().clients == all_at_once.clients and one_by_one.clients == all_at_once.clients
+
+
 # --------------------------------------------------------------------------- settings
 
 
