@@ -32,7 +32,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     flt = selectors.ClientFilter.from_params(request.GET.dict())
     for problem in flt.errors:
         messages.warning(request, _("Filter ignored: %(problem)s") % {"problem": problem})
-    page = paginate(request, selectors.client_list(user, flt), settings.KAM_PAGE_SIZE)
+    # The rows show names, INN, region, segment, status, KAM and tags: the long texts stay in the database.
+    clients = selectors.client_list(user, flt).defer("history", "needs", "plans", "decision_process")
+    page = paginate(request, clients, settings.KAM_PAGE_SIZE)
     context = {
         "page": page,
         "flt": flt,
