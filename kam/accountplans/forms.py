@@ -76,7 +76,9 @@ class GoalForm(forms.Form):
         label=_("Move to"), choices=Attitude.choices, initial=Attitude.SUPPORTER
     )
     due_on = forms.DateField(
-        label=pgettext_lazy("due date", "By"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("due date", "By"),
+        # ISO, whatever the language: a type="date" input shows nothing for "01.09.2026" (the edit page).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("How"), max_length=300, required=False)
 

@@ -388,6 +388,16 @@ def test_every_row_has_an_edit_link_that_opens_its_form_filled_in(company, plan,
     )
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_goal_edit_page_keeps_its_date_in_any_language(company, plan, login, lang):
+    from django.conf import settings
+
+    http = login(company.alice)
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    html = http.get(edit_url(plan, "goal", ids(plan)["goal"])).content.decode()
+    assert 'type="date"' in html and 'value="2026-09-01"' in html
+
+
 @pytest.mark.parametrize("part", PARTS)
 def test_the_edit_page_saves_and_goes_back_to_the_plan(company, plan, login, part):
     http = login(company.alice)
