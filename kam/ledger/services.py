@@ -509,7 +509,7 @@ def _resolve_fast(prepared: fastpath.Prepared, options: ImportOptions) -> bool:
 def _write_fast(batch: ImportBatch, prepared: fastpath.Prepared, clock: _Clock) -> int:
     """The prepared lines into the ledger and the monthly aggregate; returns lines added."""
     con = prepared.con
-    con.execute(f"CREATE TABLE final AS {fastpath.final_sql(prepared)}")
+    fastpath.build_final(prepared)
     with connection.cursor() as cursor:
         after_id = _last_line_id(cursor)
         if connection.vendor == "postgresql":
@@ -551,24 +551,29 @@ def _write_fast_postgres(
         cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_ids")
         cursor.execute("CREATE TEMP TABLE ledger_ids (external_id varchar(128))")
         _copy_file(cursor, "COPY ledger_ids FROM STDIN (FORMAT csv)", ids)
-        cursor.execute(
-            "SELECT i.external_id FROM ledger_ids i JOIN ledger_salesline l ON l.external_id = i.external_id"
-        )
-        known = [ext for (ext,) in cursor.fetchall()]
+        known = work / "known.csv"
+        found = 0
+        with (
+            open(known, "wb") as out,
+            cursor.cursor.copy(
+                "COPY (SELECT i.external_id FROM ledger_ids i "
+                "JOIN ledger_salesline l ON l.external_id = i.external_id) TO STDOUT (FORMAT csv)"
+            ) as copy,
+        ):
+            for data in copy:
+                out.write(data)
+                found += len(data)
         cursor.execute("DROP TABLE pg_temp.ledger_ids")
-        if known:
-            fastpath.add_table(prepared, "known", ("external_id",), ("VARCHAR",), [(k,) for k in known])
-            con.execute("DELETE FROM final WHERE external_id IN (SELECT external_id FROM known)")
+        if found:
+            con.execute(
+                "DELETE FROM final WHERE external_id IN (SELECT external_id FROM read_csv("
+                f"'{known}', columns={{'external_id': 'VARCHAR'}}, header=false, auto_detect=false, "
+                "delim=',', quote='\"', escape='\"'))"
+            )
     (new,) = con.execute("SELECT COUNT(*) FROM final").fetchone()
     clock.lap("check")
     if not new:
         return 0
-    lines = work / "new-lines.csv"
-    con.execute(
-        f"COPY (SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
-        f"quantity, revenue, cost, {int(batch.pk)} "
-        f"FROM final ORDER BY n) TO '{lines}' (FORMAT csv, HEADER false)"
-    )
     monthly = work / "monthly.csv"
     con.execute(
         "COPY (SELECT client_id, manager_id, department_id, CAST(date_trunc('month', date) AS DATE), "
@@ -577,24 +582,84 @@ def _write_fast_postgres(
     )
     clock.lap("copy")
     with bulk_load(cursor, int(new), clock, unique=True):
-        _copy_file(cursor, f"COPY ledger_salesline ({LINE_COLUMNS}) FROM STDIN (FORMAT csv)", lines)
+        # DuckDB writes the CSV into a pipe while PostgreSQL reads it: the two overlap on two cores.
+        _copy_query(
+            cursor,
+            con,
+            f"COPY ledger_salesline ({LINE_COLUMNS}) FROM STDIN (FORMAT csv)",
+            "SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
+            f"quantity, revenue, cost, {int(batch.pk)} FROM final",  # in file order: see build_final
+            work / "lines.pipe",
+        )
         inserted = int(new)
     clock.lap("insert")
+    _add_csv_to_monthly(cursor, monthly, big=inserted >= BULK_LOAD_MIN)
+    return inserted
+
+
+def _add_csv_to_monthly(cursor: Any, path: Any, *, big: bool) -> None:
+    """ledger_monthly += the sums in a CSV file (one row per client × manager × department × month)."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM ledger_monthly)")
+    if not cursor.fetchone()[0]:
+        # A first load: the sums are the aggregate (a duplicate key would fail the unique index).
+        with _monthly_indexes_after(cursor) if big else contextlib.nullcontext():
+            _copy_file(cursor, f"COPY ledger_monthly ({_MONTHLY_COLUMNS}) FROM STDIN (FORMAT csv)", path)
+        return
     cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_monthly_add")
     cursor.execute(
         "CREATE TEMP TABLE ledger_monthly_add (client_id bigint, manager_id bigint, department_id bigint, "
         "month date, turnover bigint, income bigint, lines integer)"
     )
-    _copy_file(cursor, "COPY ledger_monthly_add FROM STDIN (FORMAT csv)", monthly)
+    _copy_file(cursor, "COPY ledger_monthly_add FROM STDIN (FORMAT csv)", path)
     _add_to_monthly(cursor, "ledger_monthly_add")
     cursor.execute("DROP TABLE pg_temp.ledger_monthly_add")
-    return inserted
 
 
 def _copy_file(cursor: Any, sql: str, path: Any) -> None:
     with cursor.cursor.copy(sql) as copy, open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             copy.write(chunk)
+
+
+def _copy_query(cursor: Any, con: Any, sql: str, query: str, pipe: Any) -> None:
+    """COPY … FROM STDIN the rows of a DuckDB query, written as CSV by DuckDB into a named pipe.
+
+    DuckDB runs in a thread (it releases the GIL) while this one feeds PostgreSQL, so formatting
+    and parsing overlap and no file of the lines touches the disk. Any failure on either side
+    raises here, inside the caller's transaction.
+    """
+    os.mkfifo(pipe, 0o600)
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def produce() -> None:
+        try:
+            con.execute(f"COPY ({query}) TO '{pipe}' (FORMAT csv, HEADER false)")
+        except BaseException as error:  # handed to the reading thread
+            failure.append(error)
+            # If DuckDB failed before opening the pipe, the reader still waits for a writer.
+            while not done.is_set():
+                try:
+                    os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                    break
+                except OSError:
+                    done.wait(0.05)
+
+    thread = threading.Thread(target=produce, name="ledger-copy", daemon=True)
+    thread.start()
+    try:
+        with cursor.cursor.copy(sql) as copy:
+            with open(pipe, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            done.set()  # the end of the pipe is reached: a failed producer must stop waiting for a reader
+            thread.join()
+            if failure:
+                raise failure[0]
+    finally:
+        done.set()
+        thread.join()
+        os.unlink(pipe)
 
 
 def _summary(batch: ImportBatch) -> str:
@@ -1076,6 +1141,13 @@ def _add_to_monthly(cursor: Any, table: str) -> None:
             "income = ledger_monthly.income + EXCLUDED.income, lines = ledger_monthly.lines + EXCLUDED.lines"
         )
         return
+    with _monthly_indexes_after(cursor):
+        _merge_into_monthly(cursor, table)
+
+
+@contextlib.contextmanager
+def _monthly_indexes_after(cursor: Any) -> Iterator[None]:
+    """ledger_monthly's indexes (but its primary key) dropped for a big load and built after it."""
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'ledger_monthly'::regclass "
@@ -1084,6 +1156,15 @@ def _add_to_monthly(cursor: Any, table: str) -> None:
     rebuild = [(str(name), str(definition)) for name, definition in cursor.fetchall()]
     for name, _definition in rebuild:
         cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+    for _name, definition in rebuild:
+        cursor.execute(definition)
+    cursor.execute("ANALYZE ledger_monthly")
+
+
+def _merge_into_monthly(cursor: Any, table: str) -> None:
+    """Existing keys updated, new ones inserted, each by one hash join (no indexes but the key's)."""
     cursor.execute("SET LOCAL work_mem = '256MB'")
     same = (
         "m.client_id = a.client_id AND m.month = a.month "
@@ -1100,10 +1181,6 @@ def _add_to_monthly(cursor: Any, table: str) -> None:
         f"SELECT a.client_id, a.manager_id, a.department_id, a.month, a.turnover, a.income, a.lines "
         f"FROM {table} a WHERE NOT EXISTS (SELECT 1 FROM ledger_monthly m WHERE {same})"
     )
-    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    for _name, definition in rebuild:
-        cursor.execute(definition)
-    cursor.execute("ANALYZE ledger_monthly")
 
 
 def _already_there(cursor: Any, ids: list[str]) -> int:
@@ -1139,6 +1216,9 @@ def _insert_sqlite(cursor: Any, batch_id: int, values: Iterable[tuple[Any, ...]]
 
 
 BULK_LOAD_MIN = 100_000
+# Index builds after a bulk load sort in memory with this much (SET LOCAL, this transaction only):
+# 10 M line ids fit, where the 64 MB default would spill the sort to disk.
+MAINTENANCE_WORK_MEM = "1GB"
 
 
 @contextlib.contextmanager
@@ -1168,7 +1248,7 @@ def bulk_load(
         clock.lap("insert")
     if connection.vendor == "postgresql":
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred foreign-key checks must run first
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # sort each index in memory
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")  # sort in memory
     table = SalesLine._meta.db_table
     for index in SalesLine._meta.indexes:
         columns = ", ".join(f'"{_column(name)}"' for name in index.fields)

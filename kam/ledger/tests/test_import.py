@@ -376,7 +376,8 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(company, monkeypa
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "_update_monthly", broken)
-    monkeypatch.setattr(services, "_add_to_monthly", broken)  # PostgreSQL's columnar path
+    monkeypatch.setattr(services, "_add_to_monthly", broken)
+    monkeypatch.setattr(services, "_add_csv_to_monthly", broken)  # PostgreSQL's columnar path
     batch = run(company, csv_bytes(one_c_rows()))
     assert batch.status == ImportStatus.FAILED
     assert "disk full" in batch.message
