@@ -23,10 +23,13 @@ What runs where
 SQL (identical text on the three engines apart from how a date literal is written) does
 the heavy part and decides every class and flag: monthly and per-client aggregation,
 company totals, rank, cumulative share, ABC, XYZ, the share, absolute and potential
-flags, and the department/manager shares and flags. Python then walks the ranked clients
-once (never the ledger) for figures that need unbounded integers or rationals: the NPV
-and wallet-left amounts, the Decimal shares, the concentration figures (HHI, Gini,
-curves) and the "why key" reasons.
+flags, and the department/manager shares and flags. Python works on the ranked clients
+(never the ledger) for figures that need unbounded integers or rationals: the concentration
+figures (HHI, Gini, curves) from the basis column, and, per client, the NPV and wallet-left
+amounts, the Decimal shares and the "why key" reasons. The client rows come back as columns
+(numpy arrays from DuckDB) and a :class:`ClientRow` is built only when it is read
+(:class:`ClientRows`): a page of 50 clients builds 50 rows, an export or the snapshot writer
+builds them all, column-wise.
 
 Readings of the rule worth knowing
 ----------------------------------
@@ -453,8 +456,10 @@ class ClientRows(Sequence[ClientRow]):
         gc.disable()
         try:
             built = self._factory.many(self._as_lists(), self._key_any_indexes())
-            # Rows read before keep their identity (and any change made to them).
-            self._rows = [old if old is not None else new for old, new in zip(self._rows, built, strict=True)]
+            if self._rows.count(None) < self._n:
+                # Rows read before keep their identity (and any change made to them).
+                built = [old if old is not None else new for old, new in zip(self._rows, built, strict=True)]
+            self._rows = built  # type: ignore[assignment]
         finally:
             if gc_was_enabled:
                 gc.enable()
