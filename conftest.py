@@ -41,6 +41,16 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request that switched the language (LocaleMiddleware) leaves it active in the thread: reset it,
+    so a test that runs next does not read Russian where it expects the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")
