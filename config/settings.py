@@ -111,11 +111,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while an import writes; busy timeout avoids "database is locked".
+    # Connections persist like PostgreSQL's (KAM_DB_CONN_MAX_AGE): a new SQLite connection parses the
+    # whole schema again and starts with a cold page cache, about 5 ms per request; mmap shares the
+    # file's pages between the server's threads instead of copying them into each connection's cache.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456; "
+            "PRAGMA cache_size=-16000;"
+        ),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "access.User"
