@@ -580,17 +580,15 @@ def _write_fast_postgres(
         "SUM(revenue_kop), SUM(revenue_kop - cost_kop), COUNT(*) FROM final GROUP BY ALL) "
         f"TO '{monthly}' (FORMAT csv, HEADER false)"
     )
+    lines = work / "new-lines.csv"
+    con.execute(
+        f"COPY (SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
+        f"quantity, revenue, cost, {int(batch.pk)} FROM final) "  # in file order: see build_final
+        f"TO '{lines}' (FORMAT csv, HEADER false)"
+    )
     clock.lap("copy")
     with bulk_load(cursor, int(new), clock, unique=True):
-        # DuckDB writes the CSV into a pipe while PostgreSQL reads it: the two overlap on two cores.
-        _copy_query(
-            cursor,
-            con,
-            f"COPY ledger_salesline ({LINE_COLUMNS}) FROM STDIN (FORMAT csv)",
-            "SELECT external_id, date, client_id, manager_id, department_id, product_code, product_name, "
-            f"quantity, revenue, cost, {int(batch.pk)} FROM final",  # in file order: see build_final
-            work / "lines.pipe",
-        )
+        _copy_file(cursor, f"COPY ledger_salesline ({LINE_COLUMNS}) FROM STDIN (FORMAT csv)", lines)
         inserted = int(new)
     clock.lap("insert")
     _add_csv_to_monthly(cursor, monthly, big=inserted >= BULK_LOAD_MIN)
@@ -619,47 +617,6 @@ def _copy_file(cursor: Any, sql: str, path: Any) -> None:
     with cursor.cursor.copy(sql) as copy, open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             copy.write(chunk)
-
-
-def _copy_query(cursor: Any, con: Any, sql: str, query: str, pipe: Any) -> None:
-    """COPY … FROM STDIN the rows of a DuckDB query, written as CSV by DuckDB into a named pipe.
-
-    DuckDB runs in a thread (it releases the GIL) while this one feeds PostgreSQL, so formatting
-    and parsing overlap and no file of the lines touches the disk. Any failure on either side
-    raises here, inside the caller's transaction.
-    """
-    os.mkfifo(pipe, 0o600)
-    failure: list[BaseException] = []
-    done = threading.Event()
-
-    def produce() -> None:
-        try:
-            con.execute(f"COPY ({query}) TO '{pipe}' (FORMAT csv, HEADER false)")
-        except BaseException as error:  # handed to the reading thread
-            failure.append(error)
-            # If DuckDB failed before opening the pipe, the reader still waits for a writer.
-            while not done.is_set():
-                try:
-                    os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
-                    break
-                except OSError:
-                    done.wait(0.05)
-
-    thread = threading.Thread(target=produce, name="ledger-copy", daemon=True)
-    thread.start()
-    try:
-        with cursor.cursor.copy(sql) as copy:
-            with open(pipe, "rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
-            done.set()  # the end of the pipe is reached: a failed producer must stop waiting for a reader
-            thread.join()
-            if failure:
-                raise failure[0]
-    finally:
-        done.set()
-        thread.join()
-        os.unlink(pipe)
 
 
 def _summary(batch: ImportBatch) -> str:

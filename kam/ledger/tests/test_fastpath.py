@@ -199,24 +199,3 @@ def test_the_line_id_keeps_its_bytewise_collation_through_a_bulk_load(company, m
     assert collation() == "C"
     again = run(company, csv_bytes(one_c_rows()))
     assert (again.rows_ok, again.rows_skipped) == (0, 4)
-
-
-@pytest.mark.parametrize(
-    "where", ["error('disk full') IS NULL", "CASE WHEN n > 0 THEN error('disk full') END IS NULL"]
-)
-def test_a_failure_while_the_lines_are_piped_to_postgresql_writes_nothing(company, monkeypatch, where):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the lines go by COPY through a pipe on PostgreSQL only")
-    real = services._copy_query
-
-    def failing(cursor, con, sql, query, pipe):  # DuckDB fails before or while writing the pipe
-        return real(cursor, con, sql, query.replace("FROM final", f"FROM final WHERE {where}"), pipe)
-
-    monkeypatch.setattr(services, "_copy_query", failing)
-    before = snapshot()
-    batch = run(company, csv_bytes(one_c_rows()))
-    assert batch.status == ImportStatus.FAILED
-    assert "disk full" in batch.message
-    assert snapshot() == before
