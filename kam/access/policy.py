@@ -6,9 +6,11 @@ one object. Both follow SPEC section 2.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import rules
+from django.core.signals import request_finished, request_started
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -23,12 +25,35 @@ def _business_user(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+# Within one request the KAMs a user represents are read once: a page asks "which clients may this
+# user see" for every widget (a dozen times on the Today page). Outside a request nothing is memoised.
+_request_memo: ContextVar[dict[Any, Any] | None] = ContextVar("kam_policy_memo", default=None)
+
+
+def _on_request_started(**kwargs: Any) -> None:
+    _request_memo.set({})
+
+
+def _on_request_finished(**kwargs: Any) -> None:
+    _request_memo.set(None)
+
+
+request_started.connect(_on_request_started, dispatch_uid="kam.access.policy.started")
+request_finished.connect(_on_request_finished, dispatch_uid="kam.access.policy.finished")
+
+
 def represented_kam_ids(user: User) -> list[int]:
     """The KAMs whose clients `user` acts for today: themself and anyone they deputise for."""
-    absent = (
-        Deputy.objects.active(timezone.localdate()).filter(deputy=user).values_list("absent_id", flat=True)
-    )
-    return [user.pk, *absent]
+    today = timezone.localdate()
+    memo = _request_memo.get()
+    key = ("represented", user.pk, today)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    absent = Deputy.objects.active(today).filter(deputy=user).values_list("absent_id", flat=True)
+    ids = [user.pk, *absent]
+    if memo is not None:
+        memo[key] = tuple(ids)
+    return ids
 
 
 def client_scope(user: User) -> Q | None:
