@@ -137,6 +137,8 @@ def scopes_for(user: User) -> dict[str, list[tuple[int, str]]]:
     }
 
 
+MOVES_LOOKUP = 500  # up to this many moved clients, ask which of them the user sees by id
+
 MOVES = ("became_key", "no_longer_key", "entered_a", "left_a", "became_critical", "dependence_grew")
 
 
@@ -158,7 +160,12 @@ def movement(
         wanted = set(client_ids)
         moves = {k: v for k, v in moves.items() if k in wanted}
     if moves and policy.client_scope(user) is not None:
-        visible = set(policy.visible_clients(user).filter(pk__in=list(moves)).values_list("pk", flat=True))
+        visible_ids = policy.visible_clients(user).order_by().values_list("pk", flat=True)
+        if len(moves) <= MOVES_LOOKUP:
+            visible_ids = visible_ids.filter(pk__in=list(moves))
+        # Many moved ids: reading the user's client ids from an index is cheaper than looking up
+        # thousands of ids one by one (at 100,000 clients, 50 ms against 100-350 ms for 6,000 ids).
+        visible = set(visible_ids)
         moves = {k: v for k, v in moves.items() if k in visible}
     return moves
 

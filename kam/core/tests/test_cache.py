@@ -102,10 +102,13 @@ def test_keys_hold_every_part():
     assert ledger_cache.make_key(("a", {2, 1}), version) == ledger_cache.make_key(("a", {1, 2}), version)
 
 
+@pytest.mark.parametrize("lookup", [500, 0])  # moved ids looked up one by one, or all visible ids read
 def test_key_account_movement_is_cached_once_and_cut_to_what_each_user_sees(
-    company, django_assert_num_queries
+    company, django_assert_num_queries, monkeypatch, lookup
 ):
     from kam.analytics import selectors as analysis
+
+    monkeypatch.setattr(analysis, "MOVES_LOOKUP", lookup)
     from kam.analytics import services as analysis_services
     from kam.analytics.tests.test_key_accounts import sell
 
