@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from auditlog.models import LogEntry
 from django import forms
 from django.conf import settings
@@ -10,18 +12,22 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from kam.core.exports import audited_export
 from kam.core.forms import add_service_errors
 from kam.core.pagination import paginate
 
 from . import policy, selectors, services
 from .forms import DepartmentForm, DeputyForm, TokenForm, UserCreateForm, UserEditForm
-from .models import ApiToken, Department, User
+from .models import ApiToken, Department, Deputy, Role, User
+
+EXPORT_LIMIT = 100_000
 
 
 @method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=False), name="dispatch")
@@ -103,8 +109,60 @@ def deputies(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Deputy named."))
             return redirect("access:deputies")
-    page = paginate(request, selectors.deputies_visible_to(actor))
-    return render(request, "access/deputies.html", {"form": form, "page": page, "nav": "deputies"})
+    flt = selectors.DeputyFilter.from_params(request.GET)
+    page = paginate(request, selectors.deputy_list(actor, flt))
+    return render(
+        request,
+        "access/deputies.html",
+        {"form": form, "page": page, "flt": flt, "whens": _deputy_states(), "nav": "deputies"},
+    )
+
+
+def _deputy_states() -> dict[str, str]:
+    return {"current": _("current"), "upcoming": _("upcoming"), "past": _("ended")}
+
+
+def _stamp(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@login_required
+@require_GET
+def deputy_export(request: HttpRequest) -> HttpResponse:
+    """The deputies list as Excel or CSV: the rows of the page with its filters, every page of them."""
+    _require(request, "access.manage_deputies")
+    actor: User = request.user  # type: ignore[assignment]
+    flt = selectors.DeputyFilter.from_params(request.GET)
+    states = _deputy_states()
+    today = timezone.localdate()
+    headers = [
+        _("Absent KAM"),
+        _("Absent KAM's department"),
+        _("Deputy"),
+        _("From"),
+        _("Until"),
+        _("State"),
+        _("Reason"),
+        _("Named by"),
+        _("Named on"),
+    ]
+    rows = [
+        [
+            str(entry.absent),
+            str(entry.absent.department or ""),
+            str(entry.deputy),
+            entry.starts_on,
+            entry.ends_on,
+            states[selectors.deputy_state(entry, today)],
+            entry.reason,
+            str(entry.created_by or ""),
+            _stamp(entry.created_at),
+        ]
+        for entry in selectors.deputy_list(actor, flt).select_related("absent__department")[:EXPORT_LIMIT]
+    ]
+    return audited_export(
+        request, model=Deputy, what="deputies", headers=headers, rows=rows, filename="deputies"
+    )
 
 
 @login_required
@@ -161,8 +219,58 @@ def users(request: HttpRequest) -> HttpResponse:
             form.save()
         messages.success(request, _("User created."))
         return redirect("access:users")
-    page = paginate(request, User.objects.select_related("department").order_by("username"))
-    return render(request, "access/users.html", {"form": form, "page": page, "nav": "users"})
+    flt = selectors.UserFilter.from_params(request.GET)
+    page = paginate(request, selectors.user_list(flt))
+    return render(
+        request,
+        "access/users.html",
+        {
+            "form": form,
+            "page": page,
+            "flt": flt,
+            "roles": Role.choices,
+            "departments": Department.objects.order_by("name"),
+            "nav": "users",
+        },
+    )
+
+
+@login_required
+@require_GET
+def user_export(request: HttpRequest) -> HttpResponse:
+    """The users list as Excel or CSV, with the page's filters and sorting; never a password or token."""
+    _require(request, "access.manage_users")
+    flt = selectors.UserFilter.from_params(request.GET)
+    headers = [
+        _("User name"),
+        _("Last name"),
+        _("First name"),
+        _("Email"),
+        _("Phone"),
+        _("Role"),
+        _("Administrator"),
+        _("Department"),
+        _("Active"),
+        _("Last login"),
+        _("Joined"),
+    ]
+    rows = [
+        [
+            person.username,
+            person.last_name,
+            person.first_name,
+            person.email,
+            person.phone,
+            person.get_role_display(),
+            _("yes") if person.is_staff else _("no"),
+            str(person.department or ""),
+            _("yes") if person.is_active else _("no"),
+            _stamp(person.last_login),
+            _stamp(person.date_joined),
+        ]
+        for person in selectors.user_list(flt)[:EXPORT_LIMIT]
+    ]
+    return audited_export(request, model=User, what="users", headers=headers, rows=rows, filename="users")
 
 
 @login_required
