@@ -129,6 +129,8 @@ class Client(models.Model):
             # A department's clients read from the index alone (PostgreSQL index-only scans): the
             # regions of the list's filter and the ids of a head's visible clients in subqueries.
             models.Index(fields=["department", "region", "id"], name="client_department_region_id"),
+            # A head's "active clients" count on the Today page, from the index alone.
+            models.Index(fields=["department", "status"], name="client_department_status"),
         ]
 
     def __str__(self) -> str:
