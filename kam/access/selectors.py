@@ -16,7 +16,9 @@ def deputies_visible_to(user: User) -> QuerySet[Deputy]:
     if user.role == Role.DIRECTOR:
         return qs
     if user.role == Role.HEAD:
-        return qs.filter(absent__department=user.department)
+        if user.department_id is None:  # a head without a department heads nobody
+            return qs.none()
+        return qs.filter(absent__department_id=user.department_id)
     return qs.filter(deputy=user) | qs.filter(absent=user)
 
 

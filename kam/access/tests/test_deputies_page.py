@@ -71,3 +71,17 @@ def test_ending_a_deputyship_takes_the_rights_away_today(company, login):
     entry.refresh_from_db()
     assert entry.ends_on < today
     assert not Deputy.objects.active().exists()
+
+
+def test_a_head_without_a_department_sees_no_deputyships(company):
+    from kam.access.models import User
+    from kam.access.selectors import deputies_visible_to
+
+    today = timezone.localdate()
+    loner = User.objects.create_user(username="loner", password="x", role=company.alice.role)
+    Deputy.objects.create(
+        absent=loner, deputy=company.bob, starts_on=today, ends_on=today, reason="", created_by=company.hannah
+    )
+    head = User.objects.create_user(username="headless", password="x", role=company.hannah.role)
+    assert head.department_id is None and loner.department_id is None
+    assert list(deputies_visible_to(head)) == []
