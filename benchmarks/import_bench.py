@@ -118,6 +118,15 @@ else:
         cursor.executemany("INSERT INTO bench_plain VALUES (?, ?, ?, ?, ?)", list(reader))
 baseline = time.perf_counter() - began
 import json
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) "
+            "FROM pg_settings WHERE name IN ('server_version', 'shared_buffers', 'max_wal_size', "
+            "'checkpoint_timeout', 'wal_compression', 'maintenance_work_mem', "
+            "'max_parallel_maintenance_workers', 'synchronous_commit', 'lc_collate')"
+        )
+        print("SETTINGS " + cursor.fetchone()[0])
 print("TIMINGS " + json.dumps(batch.timings))
 print(f"RESULT {count} {ours} {baseline}")
 """
@@ -133,6 +142,8 @@ def _run_child(database_url: str, csv_path: Path) -> tuple[int, float, float]:
         check=False,
     )
     for line in out.stdout.splitlines():
+        if line.startswith("SETTINGS "):
+            print(f"    server: {line[9:]} (the server's own configuration, not changed by the benchmark)")
         if line.startswith("TIMINGS "):
             print(f"    phases: {line[8:]}")
         if line.startswith("RESULT "):
