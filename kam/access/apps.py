@@ -14,3 +14,5 @@ class AccessConfig(AppConfig):
         auditlog.register(models.User, exclude_fields=["password", "last_login"])
         auditlog.register(models.Deputy)
         auditlog.register(models.Department)
+        # Issuing and revoking an API token is traced; the key hash and the last-use stamp are not.
+        auditlog.register(models.ApiToken, exclude_fields=["key_hash", "last_used_at"])

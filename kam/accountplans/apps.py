@@ -8,10 +8,22 @@ class AccountPlansConfig(AppConfig):
     verbose_name = _("Account plans")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
         from kam.core import briefs, dashboard
 
-        from . import widgets
+        from . import models, widgets
+
+        # PlanVersion is left out: a frozen copy of the plan written at submission, never edited.
+        for model in (
+            models.AccountPlan,
+            models.Objective,
+            models.SwotItem,
+            models.StakeholderGoal,
+            models.PlanAction,
+        ):
+            auditlog.register(model)
 
         dossier.TABS["accountplan"] = _("Account plan")
         dossier.BUILDERS["accountplan"] = widgets.dossier_tab

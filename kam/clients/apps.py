@@ -17,3 +17,5 @@ class ClientsConfig(AppConfig):
         auditlog.register(models.ClientCompetitor)
         auditlog.register(models.FinancialIndicator)
         auditlog.register(models.TeamMember)
+        auditlog.register(models.Competitor)
+        # Tag (a bare name, created by bulk_create) is not: the client's tags are traced on the client.

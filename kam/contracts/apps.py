@@ -8,10 +8,17 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts and claims"
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
         from kam.core import briefs, dashboard
 
-        from . import widgets
+        from . import models, widgets
+
+        # ReminderSent is left out: the reminder command's own once-a-day mark, not business data.
+        auditlog.register(models.Contract)
+        auditlog.register(models.Clause)
+        auditlog.register(models.Claim)
 
         dossier.TABS["contracts"] = _("Contracts")
         dossier.BUILDERS["contracts"] = widgets.contracts_tab

@@ -8,10 +8,15 @@ class HealthConfig(AppConfig):
     verbose_name = _("Account health")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
         from kam.core import briefs, dashboard
 
-        from . import widgets
+        from . import models, widgets
+
+        # Only the settings: snapshots, alerts and runs are computed every night in bulk.
+        auditlog.register(models.HealthConfig)
 
         dossier.TABS["health"] = _("Health")
         dossier.BUILDERS["health"] = widgets.health_tab

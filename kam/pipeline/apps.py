@@ -8,9 +8,16 @@ class PipelineConfig(AppConfig):
     verbose_name = _("Opportunity pipeline")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
 
+        from . import models
         from .dossier_tab import group_context, opportunities_context
+
+        # StageChange is left out: the opportunity's own stage history, written with each traced move.
+        auditlog.register(models.Opportunity)
+        auditlog.register(models.ClientLink)
 
         dossier.TABS["opportunities"] = _("Opportunities")
         dossier.BUILDERS["opportunities"] = opportunities_context

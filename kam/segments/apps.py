@@ -6,3 +6,10 @@ class SegmentsConfig(AppConfig):
     name = "kam.segments"
     label = "segments"
     verbose_name = _("Segments and forecasts")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.SegmentProposal)

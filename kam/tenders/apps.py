@@ -8,10 +8,18 @@ class TendersConfig(AppConfig):
     verbose_name = _("Tenders")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from kam.clients import dossier
         from kam.core import briefs, dashboard
 
-        from . import widgets
+        from . import models, widgets
+
+        auditlog.register(models.Tender)
+        auditlog.register(models.Lot)
+        auditlog.register(models.LotItem)
+        # Issuing a calendar link is traced, never its secret (only the hash is stored, and not logged).
+        auditlog.register(models.TenderFeedToken, exclude_fields=["token_hash"])
 
         dossier.TABS["tenders"] = _("Tenders")
         dossier.BUILDERS["tenders"] = widgets.tenders_tab
