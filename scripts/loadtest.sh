@@ -55,7 +55,8 @@ WANT="clients=$CLIENTS lines=$LINES kams=$KAMS seed=42"
 
 # ---- 1. the database, built once per scale (the marker remembers what is in it)
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$WANT" ]; then
-  echo "database: $DB_NAME already has the demo ($WANT)"
+  echo "database: $DB_NAME already has the demo ($WANT); applying any new migrations"
+  "$PY" manage.py migrate --noinput -v 0
 else
   echo "database: building the demo in $DB_NAME ($WANT); this takes a while at full scale"
   "$PY" manage.py migrate --noinput -v 0
