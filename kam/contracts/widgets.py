@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
+from kam.core import dashboard
 
 from . import selectors
 
@@ -73,14 +74,17 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     overdue = selectors.overdue_obligations(user, today=today)
     renewals = selectors.renewals_due(user, today=today)
     due_soon = selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS).filter(due_on__gte=today)
+    overdue_rows, overdue_count = dashboard.first_rows(overdue, WIDGET_ROWS)
+    due_soon_rows, due_soon_count = dashboard.first_rows(due_soon, WIDGET_ROWS)
+    renewal_rows, renewals_count = dashboard.first_rows(renewals, WIDGET_ROWS)
     return {
         "template": "contracts/_widget.html",
-        "overdue": list(overdue[:WIDGET_ROWS]),
-        "overdue_count": overdue.count(),
-        "due_soon": list(due_soon[:WIDGET_ROWS]),
-        "due_soon_count": due_soon.count(),
+        "overdue": overdue_rows,
+        "overdue_count": overdue_count,
+        "due_soon": due_soon_rows,
+        "due_soon_count": due_soon_count,
         "due_soon_days": DUE_SOON_DAYS,
         "today": today,
-        "renewals": list(renewals[:WIDGET_ROWS]),
-        "renewals_count": renewals.count(),
+        "renewals": renewal_rows,
+        "renewals_count": renewals_count,
     }

@@ -80,6 +80,16 @@ LATER = 500
 FAILED_TEMPLATE = "core/widgets/failed.html"
 
 
+def first_rows(queryset: Any, limit: int) -> tuple[list[Any], int]:
+    """The first `limit` rows of a widget's list and how many there are in all.
+
+    The count costs a query only when the list is full: most widgets show fewer rows than their limit,
+    and the Today page builds a dozen of them on every visit.
+    """
+    rows = list(queryset[:limit])
+    return rows, (len(rows) if len(rows) < limit else queryset.count())
+
+
 def register(builder: Builder) -> Builder:
     if builder not in _REGISTRY:
         _REGISTRY.append(builder)

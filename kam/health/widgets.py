@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
+from kam.core import dashboard
 
 from . import presentation, selectors
 
@@ -59,10 +60,10 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     """Early warnings for the KAM's and the head's (and the director's) key clients."""
     if not policy.can(user, "health.view_health"):
         return None
-    alerts = selectors.recent_alerts(user, days=ALERT_DAYS)
+    alerts, alerts_count = dashboard.first_rows(selectors.recent_alerts(user, days=ALERT_DAYS), WIDGET_ROWS)
     return {
         "template": "health/_widget.html",
-        "alerts": list(alerts[:WIDGET_ROWS]),
-        "alerts_count": alerts.count(),
+        "alerts": alerts,
+        "alerts_count": alerts_count,
         "days": ALERT_DAYS,
     }

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kam.access import policy
 from kam.access.models import User
+from kam.core import dashboard
 from kam.core.forms import add_service_errors
 
 from . import selectors, services
@@ -362,9 +363,10 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if user.role == Role.KAM:
         qs = qs.filter(owner=user)
     qs = qs.select_related("client").order_by("next_step_on", "pk")
+    steps, steps_count = dashboard.first_rows(qs, WIDGET_ROWS)
     return {
         "template": "pipeline/_widget.html",
         "today": today,
-        "steps": list(qs[:WIDGET_ROWS]),
-        "steps_count": qs.count(),
+        "steps": steps,
+        "steps_count": steps_count,
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
+from kam.core import dashboard
 
 from . import selectors
 from .models import CLOSED_STATUSES, OPEN_STATUSES
@@ -53,11 +54,11 @@ def brief_tenders(client: Any, user: Any) -> dict[str, Any] | None:
 def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if not policy.can(user, VIEW):
         return None
-    soon = selectors.deadlines_soon(user)
+    soon, soon_count = dashboard.first_rows(selectors.deadlines_soon(user), WIDGET_ROWS)
     return {
         "template": "tenders/_widget.html",
-        "soon": list(soon[:WIDGET_ROWS]),
-        "soon_count": soon.count(),
+        "soon": soon,
+        "soon_count": soon_count,
         "days": selectors.SOON_DAYS,
         "today": timezone.localdate(),
     }
