@@ -282,3 +282,22 @@ def test_the_audit_page_names_the_new_kinds_of_objects(company: Company, login: 
         assert name in text, name
     swot = login(company.diana).get(reverse("access:audit"), {"model": "swotitem"})
     assert "Long history" in swot.content.decode() and "contract: " not in swot.content.decode()
+
+
+def test_a_change_made_on_a_page_is_logged_with_the_user_and_address(company: Company, login: Any) -> None:
+    from kam.accountplans import services
+    from kam.accountplans.models import SwotItem
+
+    alice = company.alice
+    plan = services.plan_create(actor=alice, client=company.alice_client, year=timezone.localdate().year)
+    response = login(company.alice).post(
+        reverse("accountplans:swot_add", args=[plan.pk]),
+        {"kind": "threat", "text": "A new rival nearby"},
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert response.status_code in (200, 302)
+    item = SwotItem.objects.get(plan=plan, text="A new rival nearby")
+    entry = LogEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(SwotItem), object_pk=str(item.pk)
+    )
+    assert (entry.action, entry.actor_id, entry.remote_addr) == (LogEntry.Action.CREATE, alice.pk, "10.0.0.9")
