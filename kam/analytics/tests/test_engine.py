@@ -666,6 +666,13 @@ def test_three_engines_agree_on_a_random_ledger(request: pytest.FixtureRequest) 
     )
 
 
+def _exact(row: dict[str, Any]) -> dict[str, Any]:
+    # cv is the one float of a row: DuckDB's parallel sums may differ in the last bit between two
+    # runs of the same query, so it is compared to 12 significant digits.
+    cv = row.get("cv")
+    return {**row, "cv": None if cv is None else float(f"{cv:.12g}")}
+
+
 def test_rows_read_one_by_one_equal_rows_built_all_at_once(engine: Backend) -> None:
     # The result builds a client's row when it is read (ClientRows): one at a time for a page,
     # column-wise when every row is read. Both ways must give the same rows.
@@ -676,10 +683,10 @@ def test_rows_read_one_by_one_equal_rows_built_all_at_once(engine: Backend) -> N
     one_by_one, all_at_once = run(), run()
     n = len(one_by_one.clients)
     assert n > 300
-    singles = [one_by_one.clients[i].to_dict() for i in reversed(range(n))][::-1]
-    assert singles == [c.to_dict() for c in all_at_once.clients]
+    singles = [_exact(one_by_one.clients[i].to_dict()) for i in reversed(range(n))][::-1]
+    assert singles == [_exact(c.to_dict()) for c in all_at_once.clients]
     assert one_by_one.clients[-1] is one_by_one.clients[n - 1]
-    assert one_by_one.clients[:3] == list(all_at_once.clients)[:3]
+    assert [_exact(c.to_dict()) for c in one_by_one.clients[:3]] == singles[:3]
     # A row read before the others are built keeps its identity (and changes made to it).
     third = run()
     third.clients[5].client_label = "read first"
@@ -688,7 +695,8 @@ def test_rows_read_one_by_one_equal_rows_built_all_at_once(engine: Backend) -> N
     assert [c.client_id for c in third.key_clients] == [
         c.client_id for c in all_at_once.clients if c.is_key_any
     ]
-    assert run().clients == all_at_once.clients and one_by_one.clients == all_at_once.clients
+    assert [_exact(c.to_dict()) for c in run().clients] == singles
+    assert [_exact(c.to_dict()) for c in one_by_one.clients] == singles
 
 
 # --------------------------------------------------------------------------- settings
