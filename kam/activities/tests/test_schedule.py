@@ -113,7 +113,9 @@ def test_another_kam_gets_404_on_every_door_of_an_activity_and_nothing_changes(c
 
 
 def test_another_kams_calendar_is_refused(company, login):
-    plan(company.alice, company.alice_client)
+    activity = plan(company.alice, company.alice_client)
+    # The week of the visit (tomorrow is next week on a Sunday).
+    day = timezone.localtime(activity.planned_start).date().isoformat()
     browser = login(company.carol)
     for name in ("activities:week", "activities:month"):
         assert browser.get(reverse(name), {"kam": company.alice.pk}).status_code == 404
@@ -126,7 +128,7 @@ def test_another_kams_calendar_is_refused(company, login):
     assert not WeeklyPlan.objects.exists()
     # A head of the other department too; the own head may look.
     assert login(company.hugo).get(reverse("activities:week"), {"kam": company.alice.pk}).status_code == 404
-    response = login(company.hannah).get(reverse("activities:week"), {"kam": company.alice.pk})
+    response = login(company.hannah).get(reverse("activities:week"), {"kam": company.alice.pk, "d": day})
     assert response.status_code == 200 and "Romashka" in response.content.decode()
 
 
