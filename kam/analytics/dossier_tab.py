@@ -42,11 +42,11 @@ def dependence_widget(request: HttpRequest, user: User) -> dict[str, Any] | None
         return None
     alerts = selectors.dependence_alerts(user, snapshot)
     previous = selectors.previous_snapshot(snapshot)
-    moves = selectors.movement(user, snapshot, previous)
+    counts = selectors.movement_counts(user, snapshot, previous)
     return {
         "template": "analytics/_dependence_widget.html",
         "snapshot": snapshot,
         "alerts": alerts,
-        "moves_count": len(moves),
+        "moves_count": counts.get("total", 0),
         "previous": previous,
     }

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from kam.access import policy
 from kam.access.models import Department, Role, User
 from kam.clients.models import Client
-from kam.core.cache import cached
+from kam.core.cache import cached, per_request
 
 from .models import ScopeKind, Snapshot, SnapshotClient, SnapshotScopeRow, SnapshotStatus
 
@@ -24,15 +24,24 @@ SORTS = {
 
 
 def latest_snapshot() -> Snapshot | None:
-    return Snapshot.objects.filter(status=SnapshotStatus.DONE).order_by("-created_at", "-id").first()
+    # Several widgets of the Today page ask for it: one query per request.
+    return per_request(
+        "analytics.latest_snapshot",
+        lambda: Snapshot.objects.filter(status=SnapshotStatus.DONE).order_by("-created_at", "-id").first(),
+    )
 
 
 def previous_snapshot(snapshot: Snapshot) -> Snapshot | None:
-    return (
-        Snapshot.objects.filter(status=SnapshotStatus.DONE)
-        .filter(Q(created_at__lt=snapshot.created_at) | Q(created_at=snapshot.created_at, id__lt=snapshot.id))
-        .order_by("-created_at", "-id")
-        .first()
+    return per_request(
+        ("analytics.previous_snapshot", snapshot.pk),
+        lambda: (
+            Snapshot.objects.filter(status=SnapshotStatus.DONE)
+            .filter(
+                Q(created_at__lt=snapshot.created_at) | Q(created_at=snapshot.created_at, id__lt=snapshot.id)
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        ),
     )
 
 
@@ -168,6 +177,37 @@ def movement(
         visible = set(visible_ids)
         moves = {k: v for k, v in moves.items() if k in visible}
     return moves
+
+
+# A head's counts are cut to the department's clients today; a client moved to another department
+# shows in the new one's counts within this many seconds.
+SCOPED_COUNTS_TTL = 60
+
+
+def movement_counts(user: User, snapshot: Snapshot, previous: Snapshot | None) -> dict[str, int]:
+    """How many of the clients the user sees made each move, and "total" of clients that moved.
+
+    The dashboards show only these counts. Cached per pair of snapshots for the whole company and
+    per department for a head: at 100,000 clients, cutting the moves down to a department's clients
+    costs ~50 ms, on every dashboard view.
+    """
+    if previous is None:
+        return {}
+
+    def count() -> dict[str, int]:
+        moves = movement(user, snapshot, previous)
+        counts: dict[str, int] = {"total": len(moves)}
+        for found in moves.values():
+            for move in found:
+                counts[move] = counts.get(move, 0) + 1
+        return counts
+
+    if policy.client_scope(user) is None:
+        return cached(("analytics.movement_counts", snapshot.pk, previous.pk, "all"), count)
+    if user.role == Role.HEAD:
+        key = ("analytics.movement_counts", snapshot.pk, previous.pk, "department", user.department_id)
+        return cached(key, count, ttl=SCOPED_COUNTS_TTL)
+    return count()
 
 
 def _all_movement(snapshot: Snapshot, previous: Snapshot) -> dict[int, list[str]]:

@@ -37,6 +37,7 @@ DEFAULT_TTL = 15 * 60  # a safety net only: any ledger write changes the keys at
 PREFIX = "kam:ledger"
 
 _request_version: ContextVar[dict[str, str] | None] = ContextVar("kam_ledger_version", default=None)
+_request_memo: ContextVar[dict[Any, Any] | None] = ContextVar("kam_request_memo", default=None)
 
 
 def _read_version() -> str:
@@ -103,12 +104,28 @@ def cached(key_parts: Iterable[Any], compute: Callable[[], T], ttl: int = DEFAUL
     return value
 
 
+def per_request(key: Any, compute: Callable[[], T]) -> T:
+    """compute()'s result, computed once per request (outside a request: on every call).
+
+    For reads that several widgets of one page repeat (the latest analysis snapshot, say) and that a
+    page does not change before it is rendered.
+    """
+    memo = _request_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _on_request_started(**kwargs: Any) -> None:
     _request_version.set({})
+    _request_memo.set({})
 
 
 def _on_request_finished(**kwargs: Any) -> None:
     _request_version.set(None)
+    _request_memo.set(None)
 
 
 def _on_batch_saved(**kwargs: Any) -> None:

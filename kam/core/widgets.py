@@ -111,28 +111,27 @@ def movement_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if snapshot is None:
         return widget
     previous = selectors.previous_snapshot(snapshot)
-    moves = selectors.movement(user, snapshot, previous)
-    counts: dict[str, int] = {}
-    for found in moves.values():
-        for move in found:
-            counts[move] = counts.get(move, 0) + 1
-    if moves and previous is not None and policy.client_scope(user) is None:
-        # Which rows to show depends on the two snapshots only (the user sees every client): cached,
-        # as picking them filters thousands of moved ids at 100,000 clients.
-        ids = cached(
-            ("core.movement_widget", snapshot.pk, previous.pk, MOVES_SHOWN),
-            lambda: [r.pk for r in _moved_rows(snapshot, previous, moves)],
-        )
-        by_id = SnapshotClient.objects.select_related("client").in_bulk(ids)
-        shown = [by_id[pk] for pk in ids if pk in by_id]
+    counts = selectors.movement_counts(user, snapshot, previous)
+    total = counts.get("total", 0)
+    if total and previous is not None and policy.client_scope(user) is None:
+        # Which rows to show, and their moves, depend on the two snapshots only (the user sees every
+        # client): cached, as picking them filters thousands of moved ids at 100,000 clients.
+        def pick() -> list[tuple[int, list[str]]]:
+            moves = selectors.movement(user, snapshot, previous)
+            return [(r.pk, moves.get(r.client_id, [])) for r in _moved_rows(snapshot, previous, moves)]
+
+        picked = cached(("core.movement_widget.rows", snapshot.pk, previous.pk, MOVES_SHOWN), pick)
+        by_id = SnapshotClient.objects.select_related("client").in_bulk([pk for pk, _ in picked])
+        rows = [(by_id[pk], found) for pk, found in picked if pk in by_id]
     else:
-        shown = _moved_rows(snapshot, previous, moves)
+        moves = selectors.movement(user, snapshot, previous)
+        rows = [(r, moves.get(r.client_id, [])) for r in _moved_rows(snapshot, previous, moves)]
     widget.update(
         previous=previous,
-        rows=[(r, moves.get(r.client_id, [])) for r in shown],
+        rows=rows,
         counts=[(move_badges([m]), counts[m]) for m in selectors.MOVES if counts.get(m)],
-        total=len(moves),
-        more=max(0, len(moves) - len(shown)),
+        total=total,
+        more=max(0, total - len(rows)),
     )
     return widget
 

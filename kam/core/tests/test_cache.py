@@ -130,3 +130,35 @@ def test_key_account_movement_is_cached_once_and_cut_to_what_each_user_sees(
     assert set(analysis.movement(company.alice, later, previous)) <= {company.alice_client.pk}
     only = analysis.movement(company.diana, later, previous, client_ids=[company.alice_client.pk])
     assert set(only) <= {company.alice_client.pk}
+
+
+def test_movement_counts_are_cut_to_the_department_and_cached(company, django_assert_num_queries):
+    from kam.analytics import selectors as analysis
+    from kam.analytics import services as analysis_services
+    from kam.analytics.tests.test_key_accounts import sell
+
+    sell(company.alice_client, 600)
+    sell(company.bob_client, 300)
+    sell(company.carol_client, 100)
+    analysis_services.analysis_run(actor=None)
+    sell(company.carol_client, 2000, month=date(2026, 9, 1))  # Lyutik (South) jumps
+    later = analysis_services.analysis_run(actor=None)
+    previous = analysis.previous_snapshot(later)
+
+    def expected(user) -> dict[str, int]:
+        moves = analysis.movement(user, later, previous)
+        counts = {"total": len(moves)}
+        for found in moves.values():
+            for move in found:
+                counts[move] = counts.get(move, 0) + 1
+        return counts
+
+    for user in (company.diana, company.hannah, company.hugo, company.alice):
+        assert analysis.movement_counts(user, later, previous) == expected(user)
+    south = analysis.movement_counts(company.hugo, later, previous)
+    north = analysis.movement_counts(company.hannah, later, previous)
+    assert south["total"] >= 1 and north["total"] >= 0
+    assert analysis.movement_counts(company.diana, later, previous)["total"] == south["total"] + north["total"]
+    with django_assert_num_queries(1):  # the ledger version; the counts come from the cache
+        analysis.movement_counts(company.hugo, later, previous)
+    assert analysis.movement_counts(company.diana, later, None) == {}
