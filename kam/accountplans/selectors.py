@@ -75,7 +75,7 @@ def visible_plans(user: User) -> QuerySet[AccountPlan]:
     qs = AccountPlan.objects.all()
     if scope is None:
         return qs
-    return qs.filter(client__in=policy.visible_clients(user).values("pk"))
+    return policy.limit_to_visible_clients(qs, user)
 
 
 def plan_for_user(user: User, plan_id: int, perm: str = "accountplans.view_plan") -> AccountPlan:
@@ -118,9 +118,9 @@ def key_clients_without_plan(user: User, year: int, limit: int = 20) -> list[Cli
     snapshot = latest_snapshot()
     if snapshot is None:
         return []
+    key_rows = SnapshotClient.objects.filter(snapshot=snapshot, is_key_any=True)
     rows = (
-        SnapshotClient.objects.filter(snapshot=snapshot, is_key_any=True)
-        .filter(client__in=policy.visible_clients(user).values("pk"))
+        policy.limit_to_visible_clients(key_rows, user)
         .exclude(client__in=AccountPlan.objects.filter(year=year).values("client_id"))
         .select_related("client")
         .order_by("rank")[:limit]

@@ -28,7 +28,7 @@ def _today(today: date | None) -> date:
 def visible_contracts(user: User) -> QuerySet[Contract]:
     if not policy.can(user, "contracts.view_contracts"):
         return Contract.objects.none()
-    return Contract.objects.filter(client__in=policy.visible_clients(user))
+    return policy.limit_to_visible_clients(Contract.objects.all(), user)
 
 
 def contract_list(
@@ -120,7 +120,7 @@ def contract_for(user: User, contract_id: int, perm: str = "contracts.view_contr
 def visible_claims(user: User) -> QuerySet[Claim]:
     if not policy.can(user, "contracts.view_claims"):
         return Claim.objects.none()
-    return Claim.objects.filter(client__in=policy.visible_clients(user))
+    return policy.limit_to_visible_clients(Claim.objects.all(), user)
 
 
 def claim_list(

@@ -236,9 +236,9 @@ def visible_latest(user: User, flt: ListFilter | None = None) -> QuerySet[Health
     flt = flt or ListFilter()
     if not policy.can(user, "health.view_health"):
         return HealthSnapshot.objects.none()
-    qs = HealthSnapshot.objects.filter(
-        is_latest=True, client__in=policy.visible_clients(user).values("pk")
-    ).select_related("client", "client__owner", "client__department")
+    qs = policy.limit_to_visible_clients(HealthSnapshot.objects.filter(is_latest=True), user).select_related(
+        "client", "client__owner", "client__department"
+    )
     if flt.key_only:
         qs = qs.filter(is_key=True)
     if flt.kam:
@@ -279,7 +279,7 @@ def recent_alerts(user: User, *, days: int = 30, client: Client | None = None) -
     if not policy.can(user, "health.view_health"):
         return HealthAlert.objects.none()
     since = timezone.localdate() - timedelta(days=days)
-    qs = HealthAlert.objects.filter(day__gte=since, client__in=policy.visible_clients(user).values("pk"))
+    qs = policy.limit_to_visible_clients(HealthAlert.objects.filter(day__gte=since), user)
     if client is not None:
         qs = qs.filter(client=client)
     return qs.select_related("client", "client__owner").order_by("-day", "score", "pk")

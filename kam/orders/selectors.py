@@ -32,7 +32,7 @@ QUEUE_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.ENTERED, OrderStatus.SHIPPE
 def orders_for_user(user: User, *, status: str = "", client_id: int | None = None) -> QuerySet[Order]:
     if not policy.can(user, "orders.view_orders"):
         return Order.objects.none()
-    qs = Order.objects.filter(client__in=policy.visible_clients(user)).select_related("client", "kam")
+    qs = policy.limit_to_visible_clients(Order.objects.all(), user).select_related("client", "kam")
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status in OrderStatus.values:

@@ -20,7 +20,7 @@ from .models import STAGE_ORDER, ClientLink, LinkKind, Opportunity, Stage, Stage
 def visible_opportunities(user: User) -> QuerySet[Opportunity]:
     if not policy.can(user, "pipeline.view_pipeline"):
         return Opportunity.objects.none()
-    return Opportunity.objects.filter(client__in=policy.visible_clients(user).values("pk"))
+    return policy.limit_to_visible_clients(Opportunity.objects.all(), user)
 
 
 def get_opportunity_for_user(user: User, pk: int, perm: str = "pipeline.view_opportunity") -> Opportunity:

@@ -59,7 +59,7 @@ def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
 def visible_tenders(user: User) -> QuerySet[Tender]:
     if not policy.can(user, "tenders.view_tenders"):
         return Tender.objects.none()
-    return Tender.objects.filter(client__in=policy.visible_clients(user))
+    return policy.limit_to_visible_clients(Tender.objects.all(), user)
 
 
 @dataclass
