@@ -141,7 +141,8 @@ def key_accounts(request: HttpRequest) -> HttpResponse:
             if flt.level == "company"
             else selectors.scope_rows(user, snapshot, flt)
         )
-        page = paginate(request, rows, settings.KAM_PAGE_SIZE)
+        count = selectors.report_count(user, snapshot, flt, rows)
+        page = paginate(request, rows, settings.KAM_PAGE_SIZE, count=count)
         previous = selectors.previous_snapshot(snapshot)
         context.update(
             page=page,

@@ -163,3 +163,33 @@ def test_movement_counts_are_cut_to_the_department_and_cached(company, django_as
     with django_assert_num_queries(1):  # the ledger version; the counts come from the cache
         analysis.movement_counts(company.hugo, later, previous)
     assert analysis.movement_counts(company.diana, later, None) == {}
+
+
+def test_report_counts_are_cached_and_a_page_of_moves_is_read_directly(company, django_assert_num_queries):
+    from kam.analytics import selectors as analysis
+    from kam.analytics import services as analysis_services
+    from kam.analytics.tests.test_key_accounts import sell
+
+    sell(company.alice_client, 600)
+    sell(company.bob_client, 300)
+    sell(company.carol_client, 100)
+    analysis_services.analysis_run(actor=None)
+    sell(company.carol_client, 2000, month=date(2026, 9, 1))
+    later = analysis_services.analysis_run(actor=None)
+    previous = analysis.previous_snapshot(later)
+    for params in ({}, {"all": "1"}, {"abc": "A"}, {"q": "Lyutik"}):
+        flt = analysis.ReportFilter.from_params(params)
+        for user in (company.diana, company.hannah, company.hugo, company.alice):
+            rows = analysis.company_rows(user, later, flt)
+            assert analysis.report_count(user, later, flt, rows) == rows.count()
+    flt = analysis.ReportFilter.from_params({"all": "1"})
+    rows = analysis.company_rows(company.diana, later, flt)
+    with django_assert_num_queries(1):  # the ledger version; the count comes from the cache
+        analysis.report_count(company.diana, later, flt, rows)
+
+    # Moves of a few clients from their own rows: the same as cutting down everyone's moves.
+    ids = [company.alice_client.pk, company.carol_client.pk]
+    everything = analysis.movement(company.diana, later, previous)
+    direct = analysis.movement(company.diana, later, previous, client_ids=ids)
+    assert direct == {k: v for k, v in everything.items() if k in ids}
+    assert company.carol_client.pk in direct
