@@ -181,8 +181,12 @@ class DueClient:
         return (timezone.localdate() - self.due_on).days
 
 
-def keyness_tiers(client_ids: list[int]) -> tuple[bool, dict[int, str]]:
-    """(is there an analysis, {client id: "key"/"A"/"B"/"C"}) from the latest snapshot."""
+def keyness_tiers(client_ids: list[int] | QuerySet[Any]) -> tuple[bool, dict[int, str]]:
+    """(is there an analysis, {client id: "key"/"A"/"B"/"C"}) from the latest snapshot.
+
+    `client_ids`: a list, or a query of client ids (a KAM's hundreds of clients as a subquery, not as
+    hundreds of parameters).
+    """
     from kam.analytics.models import SnapshotClient
     from kam.analytics.selectors import latest_snapshot
 
@@ -204,9 +208,9 @@ def _due_rows(user: User, kam: User) -> list[tuple[Any, ...]]:
     """
     today = timezone.localdate()
     now = timezone.now()
+    clients = policy.visible_clients(user, Client.objects.filter(owner=kam, status=ClientStatus.ACTIVE))
     rows = list(
-        policy.visible_clients(user, Client.objects.filter(owner=kam, status=ClientStatus.ACTIVE))
-        .order_by("short_name", "id")
+        clients.order_by("short_name", "id")
         .values("pk", "short_name")
         .annotate(
             last_visit=Max(
@@ -224,7 +228,7 @@ def _due_rows(user: User, kam: User) -> list[tuple[Any, ...]]:
         )
         .values_list("pk", "short_name", "last_visit", "next_visit")[:2000]
     )
-    _analysed, tiers = keyness_tiers([row[0] for row in rows])
+    _analysed, tiers = keyness_tiers(clients.order_by().values("pk"))
     every = conf.visit_every_days()
     due = []
     for pk, short_name, last_visit, next_visit in rows:
