@@ -15,6 +15,8 @@
 #   LOADTEST_RATELIMIT=0                   1 keeps the login/API rate limits on (50 logins from one address
 #                                          in 5 s exceed the 20/minute login limit: expect failures)
 #   LOADTEST_RESET=1                       allow `demo --reset` on a database that has other data
+#   LOADTEST_REDIS_URL=redis://127.0.0.1:6379/15   the workers' shared cache (KAM_REDIS_URL), emptied
+#                                          before the run; "none" keeps each worker's own memory cache
 # Results: var/loadtest/results/<name>_*.csv, <name>.md (table), <name>.txt (summary). Exit 0 on PASS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,13 +107,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The shared cache, as docs/operators/nginx.md asks for with several workers: a figure computed by one
+# worker serves the others. Its database is emptied first, so every run starts cold.
+REDIS_URL=${LOADTEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+if [ "$REDIS_URL" != none ] && "$PY" -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=2).flushdb()" "$REDIS_URL" 2>/dev/null; then
+  export KAM_REDIS_URL="$REDIS_URL"
+  CACHE_NOTE="Redis cache"
+else
+  unset KAM_REDIS_URL
+  CACHE_NOTE="per-worker memory cache (no Redis at $REDIS_URL)"
+fi
+echo "cache: $CACHE_NOTE"
+
 KAM_ENV=production KAM_SECRET_KEY="loadtest-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
   KAM_DEBUG=0 KAM_SSL_REDIRECT=0 KAM_SECURE_COOKIES=0 KAM_HSTS_SECONDS=0 \
   KAM_RATELIMIT="${LOADTEST_RATELIMIT:-0}" KAM_ALLOWED_HOSTS=127.0.0.1 KAM_LOG_LEVEL=ERROR \
   PYTHONWARNINGS="ignore:No directory at" \
   "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --worker-class gthread --threads "$THREADS" --timeout 60 --graceful-timeout 5 --keep-alive 75 --preload \
-  --error-logfile "$OUT/results/$NAME-gunicorn.log" &
+  --error-logfile "$OUT/results/$NAME-gunicorn.log" --access-logfile "$OUT/results/$NAME-access.log" \
+  --access-logformat '%(t)s pid=%(p)s %(m)s %(U)s %(s)s %(M)sms' &
 GUNICORN_PID=$!
 for _ in $(seq 1 120); do
   if curl -fsS -o /dev/null "$HOST/health/" 2>/dev/null; then break; fi
@@ -153,7 +168,7 @@ GUNICORN_PID=""
 # ---- 5. the figures
 LOAD_SUMMARY=$(awk '{ s += $2; if ($2 > m) m = $2; n++ } END { if (n) printf "mean %.2f, max %.2f (1-min load average, %d samples)", s / n, m, n }' "$LOADAVG")
 SERVER_CPU=$(awk -v c="$CPU_USED" -v t="$RUN_SECONDS" 'BEGIN { printf "gunicorn used %d CPU-s in %d s = %.2f of the %d CPUs", c, t, c / (t ? t : 1), '"$(nproc)"' }')
-TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU"
+TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $CACHE_NOTE; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU"
 set +e
 "$PY" benchmarks/loadtest/report.py "$OUT/results/$NAME" --p95-ms "$P95_MS" --markdown "$OUT/results/$NAME.md" \
   --title "$TITLE" --note "$(grep '^logins:' "$OUT/results/$NAME-warmup.txt" || true)" | tee "$OUT/results/$NAME.txt"
