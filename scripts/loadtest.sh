@@ -9,7 +9,7 @@
 #   SCALE=sqlite|full   LOADTEST_CLIENTS / LOADTEST_LINES / LOADTEST_KAMS override the scale's numbers
 #   DATABASE_URL        SQLite default: var/loadtest/kam-sqlite-<clients>c-<lines>l-<kams>k.sqlite3
 #   USERS=50 SPAWN_RATE=10 RUN_TIME=60s    locust's -u, -r, --run-time
-#   WORKERS=3 THREADS=4                    gunicorn (gthread)
+#   WORKERS=8 THREADS=2                    gunicorn (gthread): processes rather than threads on 2 CPUs
 #   P95_MS=300                             the budget for PASS
 #   KAM_LOADTEST_WAIT=1,3                  think time between a user's requests, seconds
 #   LOADTEST_RATELIMIT=0                   1 keeps the login/API rate limits on (50 logins from one address
@@ -35,8 +35,8 @@ KAMS=${LOADTEST_KAMS:-$D_KAMS}
 USERS=${USERS:-50}
 SPAWN_RATE=${SPAWN_RATE:-10}
 RUN_TIME=${RUN_TIME:-60s}
-WORKERS=${WORKERS:-3}
-THREADS=${THREADS:-4}
+WORKERS=${WORKERS:-8}
+THREADS=${THREADS:-2}
 P95_MS=${P95_MS:-300}
 OUT=$ROOT/var/loadtest
 mkdir -p "$OUT/results"
@@ -152,6 +152,7 @@ KAM_LOADTEST_FIXTURE="$FIXTURE" KAM_LOADTEST_SESSIONS="$SESSIONS" timeout --sign
 import re, sys
 m = re.fullmatch(r'(\d+)([smh]?)', sys.argv[1])
 print(int(m.group(1)) * {'': 1, 's': 1, 'm': 60, 'h': 3600}[m.group(2)])" "$RUN_TIME") + 120 ))" \
+  /usr/bin/time -f "%U %S" -o "$OUT/results/$NAME-locust-cpu.txt" \
   "$BIN/locust" -f benchmarks/loadtest/locustfile.py --headless -u "$USERS" -r "$SPAWN_RATE" \
   --run-time "$RUN_TIME" --stop-timeout 10 --host "$HOST" --csv "$OUT/results/$NAME" --only-summary \
   --loglevel WARNING > "$OUT/results/$NAME-locust.log" 2>&1
@@ -168,7 +169,8 @@ GUNICORN_PID=""
 # ---- 5. the figures
 LOAD_SUMMARY=$(awk '{ s += $2; if ($2 > m) m = $2; n++ } END { if (n) printf "mean %.2f, max %.2f (1-min load average, %d samples)", s / n, m, n }' "$LOADAVG")
 SERVER_CPU=$(awk -v c="$CPU_USED" -v t="$RUN_SECONDS" 'BEGIN { printf "gunicorn used %d CPU-s in %d s = %.2f of the %d CPUs", c, t, c / (t ? t : 1), '"$(nproc)"' }')
-TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $CACHE_NOTE; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU"
+LOCUST_CPU=$(awk '{ printf "locust used %d CPU-s", $1 + $2 }' "$OUT/results/$NAME-locust-cpu.txt" 2>/dev/null || true)
+TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $CACHE_NOTE; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU; $LOCUST_CPU"
 set +e
 "$PY" benchmarks/loadtest/report.py "$OUT/results/$NAME" --p95-ms "$P95_MS" --markdown "$OUT/results/$NAME.md" \
   --title "$TITLE" --note "$(grep '^logins:' "$OUT/results/$NAME-warmup.txt" || true)" | tee "$OUT/results/$NAME.txt"
