@@ -10,6 +10,7 @@
 #   DATABASE_URL        SQLite default: var/loadtest/kam-sqlite-<clients>c-<lines>l-<kams>k.sqlite3
 #   USERS=50 SPAWN_RATE=10 RUN_TIME=60s    locust's -u, -r, --run-time
 #   WORKERS=8 THREADS=2                    gunicorn (gthread): processes rather than threads on 2 CPUs
+#   KEEPALIVE=75                           gunicorn --keep-alive, seconds (0: a new connection per request)
 #   P95_MS=300                             the budget for PASS
 #   KAM_LOADTEST_WAIT=1,3                  think time between a user's requests, seconds
 #   LOADTEST_RATELIMIT=0                   1 keeps the login/API rate limits on (50 logins from one address
@@ -37,6 +38,7 @@ SPAWN_RATE=${SPAWN_RATE:-10}
 RUN_TIME=${RUN_TIME:-60s}
 WORKERS=${WORKERS:-8}
 THREADS=${THREADS:-2}
+KEEPALIVE=${KEEPALIVE:-75}
 P95_MS=${P95_MS:-300}
 OUT=$ROOT/var/loadtest
 mkdir -p "$OUT/results"
@@ -124,7 +126,7 @@ KAM_ENV=production KAM_SECRET_KEY="loadtest-$("$PY" -c 'import secrets; print(se
   KAM_RATELIMIT="${LOADTEST_RATELIMIT:-0}" KAM_ALLOWED_HOSTS=127.0.0.1 KAM_LOG_LEVEL=ERROR \
   PYTHONWARNINGS="ignore:No directory at" \
   "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --worker-class gthread --threads "$THREADS" --timeout 60 --graceful-timeout 5 --keep-alive 75 --preload \
+  --worker-class gthread --threads "$THREADS" --timeout 60 --graceful-timeout 5 --keep-alive "$KEEPALIVE" --preload \
   --error-logfile "$OUT/results/$NAME-gunicorn.log" --access-logfile "$OUT/results/$NAME-access.log" \
   --access-logformat '%(t)s pid=%(p)s %(m)s %(U)s %(s)s %(M)sms' &
 GUNICORN_PID=$!
@@ -170,7 +172,7 @@ GUNICORN_PID=""
 LOAD_SUMMARY=$(awk '{ s += $2; if ($2 > m) m = $2; n++ } END { if (n) printf "mean %.2f, max %.2f (1-min load average, %d samples)", s / n, m, n }' "$LOADAVG")
 SERVER_CPU=$(awk -v c="$CPU_USED" -v t="$RUN_SECONDS" 'BEGIN { printf "gunicorn used %d CPU-s in %d s = %.2f of the %d CPUs", c, t, c / (t ? t : 1), '"$(nproc)"' }')
 LOCUST_CPU=$(awk '{ printf "locust used %d CPU-s", $1 + $2 }' "$OUT/results/$NAME-locust-cpu.txt" 2>/dev/null || true)
-TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS; $CACHE_NOTE; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU; $LOCUST_CPU"
+TITLE="$WANT; $USERS users, $RUN_TIME; gunicorn $WORKERS x $THREADS, keep-alive $KEEPALIVE s; $CACHE_NOTE; $(nproc) CPUs; load $LOAD_SUMMARY; $SERVER_CPU; $LOCUST_CPU"
 set +e
 "$PY" benchmarks/loadtest/report.py "$OUT/results/$NAME" --p95-ms "$P95_MS" --markdown "$OUT/results/$NAME.md" \
   --title "$TITLE" --note "$(grep '^logins:' "$OUT/results/$NAME-warmup.txt" || true)" | tee "$OUT/results/$NAME.txt"
