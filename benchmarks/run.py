@@ -6,7 +6,9 @@
   import:   kam's ledger import vs plain COPY (PostgreSQL) / bulk insert (SQLite)
 
 Usage: .venv/bin/python benchmarks/run.py [--lines 1000000] [--repeat 3] [--skip-import] [--skip-analysis]
-       [--skip-postgres] [--skip-sqlite-import]
+       [--skip-postgres] [--skip-sqlite-import] [--import-runs 1]
+--import-runs N imports the same CSV into PostgreSQL N times, each into a fresh database, and prints
+the median (with the load average before each run).
 The machine is shared and noisy: every figure is the median of --repeat runs, and the analysis
 runs take turns with their baseline (A B A B ...) so that both see the same load; read the
 ratio of the medians, printed with the load average.
@@ -194,6 +196,12 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-analysis", action="store_true")
     parser.add_argument("--skip-sqlite-import", action="store_true")
+    parser.add_argument(
+        "--import-runs",
+        type=int,
+        default=1,
+        help="PostgreSQL imports of the same CSV, each into a fresh database; the median is printed",
+    )
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -289,16 +297,54 @@ def run_import_bench_if_any(con: duckdb.DuckDBPyConnection, work: Path, args: ar
         from import_bench import run_import_bench
     except ImportError as error:
         print(f"\nimport: skipped ({error})")
-    else:
-        run_import_bench(
-            con,
-            work,
-            args.lines,
-            args.repeat,
-            skip_postgres=args.skip_postgres,
-            skip_sqlite=args.skip_sqlite_import,
-            row=row,
+        return
+    if args.import_runs > 1 and not args.skip_postgres:
+        postgres_import_runs(con, work, args)
+        if args.skip_sqlite_import:
+            return
+        args.skip_postgres = True  # the SQLite import below, once
+    run_import_bench(
+        con,
+        work,
+        args.lines,
+        args.repeat,
+        skip_postgres=args.skip_postgres,
+        skip_sqlite=args.skip_sqlite_import,
+        row=row,
+    )
+
+
+def postgres_import_runs(con: duckdb.DuckDBPyConnection, work: Path, args: argparse.Namespace) -> None:
+    """The PostgreSQL import of one CSV, --import-runs times (a fresh database each), and the median."""
+    from import_bench import _fresh_postgres, _run_child, write_csv
+
+    csv_path = work / "ledger-1c.csv"
+    began = time.perf_counter()
+    write_csv(con, csv_path, args.lines)
+    print(
+        f"\nimport of a {args.lines:,}-line 1C-style CSV ({csv_path.stat().st_size / 2**20:.0f} MiB, "
+        f"written in {time.perf_counter() - began:.1f} s) into PostgreSQL, {args.import_runs} runs"
+    )
+    ours, baselines = [], []
+    for run in range(1, args.import_runs + 1):
+        print(f"  run {run}: load average before {_load()}")
+        count, seconds, baseline = _run_child(_fresh_postgres("kam_bench_import"), csv_path)
+        assert count == args.lines, f"imported {count} of {args.lines} lines"
+        print(
+            f"    {seconds:.1f} s = {count / seconds:,.0f} lines/s; COPY into a bare table {baseline:.2f} s"
         )
+        ours.append(seconds)
+        baselines.append(baseline)
+    median, base = statistics.median(ours), statistics.median(baselines)
+    row(
+        f"kam import into PostgreSQL ({args.lines / median:,.0f} lines/s)",
+        median,
+        "COPY into a bare table",
+        base,
+    )
+    print(
+        f"  median of {args.import_runs}: {args.lines / median:,.0f} lines/s (runs: {', '.join(f'{t:.1f}' for t in ours)} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -87,6 +87,8 @@ def _quote(value: str) -> str:
 
 def _transcode(raw: IO[bytes], table: Table, target: Path) -> None:
     """Write the rows after the header as UTF-8; NotClean if the header cannot be found by lines."""
+    if table.encoding in ("utf-8", "utf-8-sig") and _copy_utf8(raw, table, target):
+        return
     raw.seek(0)
     text = io.TextIOWrapper(raw, encoding=table.encoding, newline="")
     try:
@@ -101,7 +103,38 @@ def _transcode(raw: IO[bytes], table: Table, target: Path) -> None:
         text.detach()
 
 
+def _copy_utf8(raw: IO[bytes], table: Table, target: Path) -> bool:
+    """A UTF-8 file's rows after the header, copied as bytes: the same bytes as _transcode writes,
+    without decoding and encoding them again (a 10 M-line file is ~0.5 GB).
+
+    The encoding was checked over the whole file when it was opened, so the bytes are valid UTF-8.
+    False (the text reader does it) unless the title block and header are plain lines ending in
+    \\n or \\r\\n: a bare \\r ends a line for the text reader.
+    """
+    raw.seek(0)
+    texts = []
+    for _ in range(table.header_row):
+        line = raw.readline()
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        body = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else None
+        if body is None or "\r" in body:
+            return False
+        texts.append(text)
+    if texts:
+        texts[0] = texts[0].removeprefix("\ufeff")
+    records = list(csv.reader(texts, delimiter=table.delimiter))
+    if len(records) != table.header_row or [c.strip() for c in records[-1]] != table.headers:
+        return False
+    with target.open("wb") as out:
+        shutil.copyfileobj(raw, out, _CHUNK)
+    return True
+
+
 def _distinct(con: Any, column: str) -> list[Any]:
+    # From `lines`, not the view `keyed`: both have the same rows (see _prepare), and no join is needed.
     return [value for (value,) in con.execute(f"SELECT DISTINCT {column} FROM lines").fetchall()]
 
 
@@ -200,16 +233,37 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
         "strict_mode=true) "
         f"WHERE NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})"
     )
-    (total,) = con.execute("SELECT COUNT(*) FROM lines").fetchone()
+    # One pass for the row count and the cheap checks: money in the fast pattern, a date in every row,
+    # line ids present, not padded, not too long (a document's line id is checked for length below).
+    limit = MAX_CELL_CHARS["external_id"]
+    if "external_id" in mapping:
+        ext_sql = col("external_id")
+        bad_ids = (
+            f"{ext_sql} IS NULL OR regexp_matches({ext_sql}, '{_PADDED}') OR length({ext_sql}) > {limit}"
+        )
+    else:
+        doc, line = col("document"), col("line_no")
+        bad_ids = (
+            f"{doc} IS NULL OR {line} IS NULL "
+            f"OR regexp_matches({doc}, '{_PADDED}') OR regexp_matches({line}, '{_PADDED}')"
+        )
+        ext_sql = f"{doc} || '/' || CAST(d.year AS VARCHAR) || '/' || {line}"
+    bad_money = (
+        f"revenue IS NULL OR cost IS NULL "
+        f"OR abs(revenue) * 100 > {MAX_AMOUNT_KOP} OR abs(cost) * 100 > {MAX_AMOUNT_KOP}"
+    )
+    (total, bad_money_rows, bad_id_rows, no_date) = con.execute(
+        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {bad_money}), COUNT(*) FILTER (WHERE {bad_ids}), "
+        f"COUNT(*) FILTER (WHERE {col('date')} IS NULL) FROM lines"
+    ).fetchone()
     if not total:
         raise NotClean("no rows")
-
-    (bad,) = con.execute(
-        f"SELECT COUNT(*) FROM lines WHERE revenue IS NULL OR cost IS NULL "
-        f"OR abs(revenue) * 100 > {MAX_AMOUNT_KOP} OR abs(cost) * 100 > {MAX_AMOUNT_KOP}"
-    ).fetchone()
-    if bad:
+    if bad_money_rows:
         raise NotClean("money cells outside the fast pattern")
+    if bad_id_rows:
+        raise NotClean("empty, padded or long line ids")
+    if no_date:
+        raise NotClean("rows without a date")
 
     # Dates: each distinct cell parsed by the row reader's function.
     dates = _parse_distinct(_distinct(con, col("date")), importing.parse_date)
@@ -220,37 +274,25 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
         ("VARCHAR", "DATE", "INTEGER"),
         [(r, d, d.year) for r, d in dates],
     )
-
-    # Line ids: stripped, not empty, not too long, unique in the file.
-    limit = MAX_CELL_CHARS["external_id"]
-    if "external_id" in mapping:
-        ext_sql = col("external_id")
-        (bad,) = con.execute(
-            f"SELECT COUNT(*) FROM lines WHERE {ext_sql} IS NULL OR regexp_matches({ext_sql}, '{_PADDED}') "
-            f"OR length({ext_sql}) > {limit}"
-        ).fetchone()
-    else:
-        doc, line = col("document"), col("line_no")
-        (bad,) = con.execute(
-            f"SELECT COUNT(*) FROM lines WHERE {doc} IS NULL OR {line} IS NULL "
-            f"OR regexp_matches({doc}, '{_PADDED}') OR regexp_matches({line}, '{_PADDED}')"
-        ).fetchone()
-        ext_sql = f"{doc} || '/' || CAST(d.year AS VARCHAR) || '/' || {line}"
-    if bad:
-        raise NotClean("empty, padded or long line ids")
+    # Every row has a date and every distinct date is in `days` (once), so `keyed` has every line once.
     # A view, not a copy of every line: the join with the dates is cheap to repeat.
     con.execute(
         f"CREATE VIEW keyed AS SELECT l.rowid AS n, l.*, {ext_sql} AS ext, d.day "
         f"FROM lines l JOIN days d ON d.raw = l.{col('date')}"
     )
-    (rows, distinct_ids, too_long) = con.execute(
-        f"SELECT COUNT(*), COUNT(DISTINCT ext), COUNT(*) FILTER (WHERE length(ext) > {limit}) FROM keyed"
-    ).fetchone()
-    if rows != total or distinct_ids != total or too_long:
+    if "external_id" in mapping:
+        # The id is a column of its own: counted without the join.
+        (distinct_ids,) = con.execute(f"SELECT COUNT(DISTINCT {ext_sql}) FROM lines").fetchone()
+        too_long = 0
+    else:
+        (distinct_ids, too_long) = con.execute(
+            f"SELECT COUNT(DISTINCT ext), COUNT(*) FILTER (WHERE length(ext) > {limit}) FROM keyed"
+        ).fetchone()
+    if distinct_ids != total or too_long:
         raise NotClean("repeated or long line ids")
 
     # INNs: digits only, present on every row (rows without one are matched by name, row by row).
-    inns = _parse_distinct(_distinct_keyed(con, col("client_inn")), importing.parse_inn)
+    inns = _parse_distinct(_distinct(con, col("client_inn")), importing.parse_inn)
     if any(not inn for _raw, inn in inns):
         raise NotClean("rows without an INN")
     _parsed_table(con, "inns", ("raw", "inn"), ("VARCHAR", "VARCHAR"), inns)
@@ -261,12 +303,12 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
 
     # Quantity, product: parsed per distinct value by the row reader's rules.
     if "quantity" in mapping:
-        quantities = _parse_distinct(_distinct_keyed(con, col("quantity")), importing.parse_quantity)
+        quantities = _parse_distinct(_distinct(con, col("quantity")), importing.parse_quantity)
         _parsed_table(con, "quantities", ("raw", "qty"), ("VARCHAR", "VARCHAR"), quantities)
     product_cols = [col(n) if n in mapping else "NULL" for n in ("product_code", "product_name")]
     products = []
     for code_raw, name_raw in con.execute(
-        f"SELECT DISTINCT {product_cols[0]}, {product_cols[1]} FROM keyed"
+        f"SELECT DISTINCT {product_cols[0]}, {product_cols[1]} FROM lines"
     ).fetchall():
         code, name = importing.cell_text(code_raw), importing.cell_text(name_raw)
         if len(code) > MAX_CELL_CHARS["product_code"]:
@@ -277,25 +319,26 @@ def _prepare(con: Any, raw: IO[bytes], table: Table, mapping: dict[str, int], wo
     # Managers and departments: keys here, matched to users and departments under the lock.
     if "manager" in mapping:
         prepared.has_manager = True
-        for value in _distinct_keyed(con, col("manager")):
+        for value in _distinct(con, col("manager")):
             if value:
                 prepared.managers[value] = " ".join(value.lower().replace("ё", "е").split())
     if "department" in mapping:
         prepared.has_department = True
-        for value in _distinct_keyed(con, col("department")):
+        for value in _distinct(con, col("department")):
             if value:
                 prepared.departments[value] = importing.name_key(value)
     return prepared
 
 
-def _distinct_keyed(con: Any, column: str) -> list[Any]:
-    return [value for (value,) in con.execute(f"SELECT DISTINCT {column} FROM keyed").fetchall()]
+# The order `final` is built in: the file's, or by client and date (see build_final).
+FILE_ORDER = "b.n"
+CLIENT_DATE_ORDER = "b.client_id, b.day, b.n"
 
 
-def final_sql(prepared: Prepared) -> str:
-    """The lines to write: n (the order in the file), external_id, date, client_id, manager_id,
-    department_id, product_code, product_name, quantity, revenue, cost (DECIMAL(16, 2)), revenue_kop,
-    cost_kop (BIGINT).
+def final_sql(prepared: Prepared, order: str = FILE_ORDER) -> str:
+    """The lines to write, sorted by `order`: n (the order in the file), external_id, date, client_id,
+    manager_id, department_id, product_code, product_name, quantity, revenue, cost (DECIMAL(16, 2)),
+    revenue_kop, cost_kop (BIGINT).
 
     Needs the tables client_map(inn, client_id, owner, dept), mgr_map(raw, user_id), dept_map(raw,
     dept_id) and user_dept(user_id, dept) made by the caller; the fallbacks for an empty or unknown
@@ -333,18 +376,20 @@ SELECT b.n, b.ext AS external_id, b.day AS date, b.client_id, b.manager_id,
        b.revenue, b.cost, CAST(b.revenue * 100 AS BIGINT) AS revenue_kop,
        CAST(b.cost * 100 AS BIGINT) AS cost_kop
 FROM b LEFT JOIN user_dept u ON u.user_id = b.manager_id
-ORDER BY b.n
+ORDER BY {order}
 """
 
 
-def build_final(prepared: Prepared) -> None:
-    """The table `final` (final_sql), in the order of the file; the lines read are dropped.
+def build_final(prepared: Prepared, order: str = FILE_ORDER) -> None:
+    """The table `final` (final_sql), sorted by `order`; the lines read are dropped.
 
     DuckDB keeps a table's insertion order in a scan without ORDER BY (preserve_insertion_order),
-    so the lines can be written in file order without sorting them again.
+    so the lines can be written in that order without sorting them again. PostgreSQL's import
+    writes them by client and date: the (client, date) index, the ledger's largest, is then built
+    from presorted input, and a client's lines (what an account plan reads) sit together.
     """
     con = prepared.con
-    con.execute(f"CREATE TABLE final AS {final_sql(prepared)}")
+    con.execute(f"CREATE TABLE final AS {final_sql(prepared, order)}")
     con.execute("DROP VIEW keyed")
     con.execute("DROP TABLE lines")
 

@@ -199,3 +199,107 @@ def test_the_line_id_keeps_its_bytewise_collation_through_a_bulk_load(company, m
     assert collation() == "C"
     again = run(company, csv_bytes(one_c_rows()))
     assert (again.rows_ok, again.rows_skipped) == (0, 4)
+
+
+def _pg_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids reserved from the sequence, lines by client and date: PostgreSQL's bulk path")
+
+
+def test_line_ids_are_reserved_in_one_step_above_every_id_taken(company):
+    _pg_only()
+    first = run(company, csv_bytes(one_c_rows()))
+    assert columnar(first) and first.rows_ok == 4
+    ids = sorted(SalesLine.objects.values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 4))  # one range, no gaps
+    # Another writer (an order's lines) takes ids by nextval(): above the import's range.
+    other = SalesLine.objects.create(
+        external_id="ORDER-1", date="2024-03-01", client=company.alice_client, revenue=1, cost=0, batch=first
+    )
+    assert other.pk > ids[-1]
+    # A line stored with an explicit id ahead of the sequence: the next range starts above it too.
+    ahead = SalesLine.objects.create(
+        id=other.pk + 1000,
+        external_id="ORDER-2",
+        date="2024-03-01",
+        client=company.alice_client,
+        revenue=1,
+        cost=0,
+        batch=first,
+    )
+    more = [["20.01.2024", "ТД00-000010", "1", "", ROMASHKA_INN, "bob", "", "", "100,00", "90,00"]]
+    second = run(company, csv_bytes(one_c_rows() + more))
+    assert columnar(second) and (second.rows_ok, second.rows_skipped) == (1, 4)
+    # The new line's id is its place among the file's 5 lines (the 4 known ones leave gaps).
+    added = SalesLine.objects.get(external_id="ТД00-000010/2024/1").pk
+    assert ahead.pk < added <= ahead.pk + 5
+    # And nextval() goes on above the range.
+    last = SalesLine.objects.create(
+        external_id="ORDER-3", date="2024-03-01", client=company.alice_client, revenue=1, cost=0, batch=first
+    )
+    assert last.pk > added
+
+
+def test_two_reservations_never_overlap(company):
+    _pg_only()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        a = services._reserve_line_ids(cursor, 1000)
+        b = services._reserve_line_ids(cursor, 10)
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('ledger_salesline', 'id'))")
+        after = int(cursor.fetchone()[0])
+    assert b >= a + 1000
+    assert after >= b + 10
+
+
+def test_postgres_writes_a_bulk_load_by_client_and_date_with_ids_in_that_order(company, monkeypatch):
+    _pg_only()
+    from django.db import connection
+
+    monkeypatch.setattr(services, "BULK_LOAD_MIN", 1)  # the keys are dropped and built again
+    batch = run(company, csv_bytes(one_c_rows()))
+    assert columnar(batch) and batch.rows_ok == 4
+    by_id = list(SalesLine.objects.order_by("id").values_list("client_id", "date", "external_id"))
+    assert by_id == sorted(by_id)  # the file's lines of one client and day stay in file order
+    with connection.cursor() as cursor:  # the key is there after the load
+        cursor.execute(
+            "SELECT conname FROM pg_constraint "
+            "WHERE conrelid = 'ledger_salesline'::regclass AND contype = 'p'"
+        )
+        assert [name for (name,) in cursor.fetchall()] == ["ledger_salesline_pkey"]
+
+
+def test_a_failed_bulk_load_leaves_the_ledger_and_its_keys_as_they_were(company, monkeypatch):
+    from django.db import connection
+
+    def keys() -> dict[str, tuple[bool, bool, tuple[str, ...]]]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, "ledger_salesline")
+        return {
+            name: (bool(info["primary_key"]), bool(info["unique"]), tuple(info["columns"]))
+            for name, info in found.items()
+            if info["index"] or info["unique"] or info["primary_key"]
+        }
+
+    run(company, csv_bytes(one_c_rows()[:1]))
+    before, keys_before = snapshot(), keys()
+    monkeypatch.setattr(services, "BULK_LOAD_MIN", 1)  # every import drops and rebuilds the indexes
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    # After the lines are in and the indexes built again: the aggregate fails.
+    monkeypatch.setattr(services, "_add_csv_to_monthly", fail)
+    monkeypatch.setattr(services, "_update_monthly", fail)
+    batch = run(company, csv_bytes(one_c_rows()))
+    assert batch.status == ImportStatus.FAILED
+    assert snapshot() == before
+    assert keys() == keys_before
+    monkeypatch.undo()
+    # The ledger works as before: the same file imports the three lines it did not have.
+    again = run(company, csv_bytes(one_c_rows()))
+    assert (again.status, again.rows_ok, again.rows_skipped) == (ImportStatus.IMPORTED, 3, 1)
+    assert monthly_as_dict() == monthly_from_lines()
