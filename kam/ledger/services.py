@@ -604,22 +604,25 @@ def _write_fast_postgres(
     return inserted
 
 
+RESERVE_GAP = 10_000  # ids left between other writers' nextval() and an import's range
+
+
 def _reserve_line_ids(cursor: Any, count: int) -> int:
     """Take `count` consecutive ids from the ledger's id sequence at once; returns the first (PostgreSQL).
 
     One statement: nextval() takes a value no one else can have, and setval() moves the sequence
     past the range at once, so later nextval() calls (an order's lines, the demo) get ids above it.
-    The range starts above both the sequence and the largest id in the ledger. Imports hold the import
-    lock; a writer outside it calling nextval() in the instant between the two would clash with the
-    range, and the primary key would fail the import (rolled back whole), never store a duplicate.
-    The sequence is not transactional: a rolled-back import leaves a gap in the ids, as nextval() does.
+    The range starts RESERVE_GAP ids above both that value and the largest id in the ledger: a writer
+    outside the import lock calling nextval() in the instant between the two calls gets an id in the
+    gap, not in the range. The sequence is not transactional: a rolled-back import leaves a gap in the
+    ids, as nextval() does.
     """
     cursor.execute("SELECT pg_get_serial_sequence('ledger_salesline', 'id')")
     sequence = str(cursor.fetchone()[0])
     cursor.execute(
         "SELECT setval(%s::regclass, GREATEST(nextval(%s::regclass) - 1, "
         "(SELECT COALESCE(MAX(id), 0) FROM ledger_salesline)) + %s)",
-        [sequence, sequence, count],
+        [sequence, sequence, RESERVE_GAP + count],
     )
     return int(cursor.fetchone()[0]) - count + 1
 
