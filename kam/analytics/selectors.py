@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -13,6 +14,8 @@ from kam.clients.models import Client
 from kam.core.cache import cached, per_request
 
 from .models import ScopeKind, Snapshot, SnapshotClient, SnapshotScopeRow, SnapshotStatus
+
+T = TypeVar("T")
 
 SORTS = {
     "rank": ("rank",),
@@ -208,12 +211,17 @@ def movement_counts(user: User, snapshot: Snapshot, previous: Snapshot | None) -
                 counts[move] = counts.get(move, 0) + 1
         return counts
 
+    return _cached_for_scope(user, ("analytics.movement_counts", snapshot.pk, previous.pk), count)
+
+
+def _cached_for_scope(user: User, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """compute() cached for everyone who sees every client, per department for a head
+    (SCOPED_COUNTS_TTL), and computed afresh for anyone else (a KAM's few clients)."""
     if policy.client_scope(user) is None:
-        return cached(("analytics.movement_counts", snapshot.pk, previous.pk, "all"), count)
+        return cached((*key, "all"), compute)
     if user.role == Role.HEAD:
-        key = ("analytics.movement_counts", snapshot.pk, previous.pk, "department", user.department_id)
-        return cached(key, count, ttl=SCOPED_COUNTS_TTL)
-    return count()
+        return cached((*key, "department", user.department_id), compute, ttl=SCOPED_COUNTS_TTL)
+    return compute()
 
 
 def report_count(user: User, snapshot: Snapshot, flt: ReportFilter, rows: QuerySet[Any]) -> int:
@@ -226,11 +234,7 @@ def report_count(user: User, snapshot: Snapshot, flt: ReportFilter, rows: QueryS
     key = ("analytics.report_count", snapshot.pk, flt.level, flt.scope_id, flt.only_key, flt.abc, flt.xyz)
     if flt.search:  # names change; a search is counted afresh
         return rows.count()
-    if policy.client_scope(user) is None:
-        return cached((*key, "all"), rows.count)
-    if user.role == Role.HEAD:
-        return cached((*key, "department", user.department_id), rows.count, ttl=SCOPED_COUNTS_TTL)
-    return rows.count()
+    return _cached_for_scope(user, key, rows.count)
 
 
 def _all_movement(
