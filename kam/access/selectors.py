@@ -22,6 +22,25 @@ def deputies_visible_to(user: User) -> QuerySet[Deputy]:
     return qs.filter(deputy=user) | qs.filter(absent=user)
 
 
+def deputyships_today(user: User) -> tuple[list[Deputy], list[Deputy]]:
+    """(whom `user` deputises for today, who deputises for `user` today), for the Today page.
+
+    Most users are in no deputyship: the cached list of today's pairs answers that without a query.
+    """
+    from . import policy
+
+    today = timezone.localdate()
+    pairs = policy.active_deputyships(today)
+    active = Deputy.objects.active(today)
+    deputising_for: list[Deputy] = []
+    my_deputies: list[Deputy] = []
+    if any(deputy == user.pk for deputy, _absent in pairs):
+        deputising_for = list(active.filter(deputy=user).select_related("absent"))
+    if any(absent == user.pk for _deputy, absent in pairs):
+        my_deputies = list(active.filter(absent=user).select_related("deputy"))
+    return deputising_for, my_deputies
+
+
 def _text(params: Any, name: str) -> str:
     return str(params.get(name, "") or "").strip()[:100]
 

@@ -38,9 +38,10 @@ def deputy_create(
 
 
 def deputy_end(*, entry: Deputy) -> Deputy:
-    """End a deputyship today (or remove it if it has not started)."""
+    """End a deputyship today (or remove it if it starts today or later: ending it yesterday is not
+    possible, and ending it today would leave the rights in place until midnight)."""
     today = timezone.localdate()
-    if entry.starts_on > today:
+    if entry.starts_on >= today:
         entry.delete()
         return entry
     entry.ends_on = max(entry.starts_on, today - timedelta(days=1))

@@ -236,14 +236,18 @@ def plan_list(user: User, flt: PlanFilter | None = None) -> QuerySet[AccountPlan
     return _with_figures(qs).order_by(*SORTS[flt.sort])
 
 
-def awaiting_review(user: User) -> QuerySet[AccountPlan]:
-    """Submitted plans this user may approve: the department's for a head, all for the director."""
+def awaiting_review(user: User, *, figures: bool = True) -> QuerySet[AccountPlan]:
+    """Submitted plans this user may approve: the department's for a head, all for the director.
+
+    `figures=False` leaves out the year-to-date figures (subqueries over the ledger) for lists that
+    show only who and when."""
     if not policy.can(user, "accountplans.approve_plan"):
         return AccountPlan.objects.none()
     qs = AccountPlan.objects.filter(status=PlanStatus.SUBMITTED)
     if user.role != Role.DIRECTOR:
         qs = qs.filter(client__department_id=user.department_id or 0)
-    return _with_figures(qs.select_related("client", "owner")).order_by("submitted_at", "pk")
+    qs = qs.select_related("client", "owner")
+    return (_with_figures(qs) if figures else qs).order_by("submitted_at", "pk")
 
 
 def returned_to(user: User) -> QuerySet[AccountPlan]:

@@ -39,7 +39,14 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if not policy.can(user, "accountplans.view_plans"):
         return None
     if policy.can(user, "accountplans.approve_plan"):
-        waiting = selectors.awaiting_review(user)
+        waiting = selectors.awaiting_review(user, figures=False).only(
+            "year",
+            "submitted_at",
+            "client__short_name",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
         rows = list(waiting[:WIDGET_ROWS])
         return {
             "template": "accountplans/_widget.html",
@@ -47,7 +54,8 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
             "rows": rows,
             "count": waiting.count() if len(rows) == WIDGET_ROWS else len(rows),
         }
-    returned = selectors.returned_to(user)
+    returned = selectors.returned_to(user).select_related(None).select_related("client")
+    returned = returned.only("year", "review_comment", "client__short_name")
     rows = list(returned[:WIDGET_ROWS])
     if not rows:
         return None

@@ -314,7 +314,14 @@ def dependence_alerts(user: User, snapshot: Snapshot) -> dict[str, Any]:
         )
     else:
         return {}
+    # The alerts show a flag, the share and the client's name: the rest of the analysis rows stays unread.
     return {
-        "critical": list(critical.order_by("rank")[:10]),
-        "scoped": list(scoped.select_related("client").order_by("-share")[:10]),
+        "critical": list(
+            critical.only("is_mono", "share", "client__short_name", "snapshot_id").order_by("rank")[:10]
+        ),
+        "scoped": list(
+            scoped.select_related("client")
+            .only("scope", "share", "client__short_name", "snapshot_id")
+            .order_by("-share")[:10]
+        ),
     }

@@ -133,6 +133,9 @@ class Client(models.Model):
             models.Index(fields=["department", "region", "id"], name="client_department_region_id"),
             # A head's "active clients" count on the Today page, from the index alone.
             models.Index(fields=["department", "status"], name="client_department_status"),
+            # A KAM's clients by owner (and status) with their ids in the index: the visible-clients
+            # subquery of every KAM page reads the index alone, not 450 scattered table pages.
+            models.Index(fields=["owner", "status", "id"], name="client_owner_status_id"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kam.access import policy
 from kam.access.models import User
 from kam.clients.models import Client
+from kam.core.cache import per_request
 
 from .models import OPEN_CLAIM_STATUSES, Claim, Clause, Contract, ContractStatus
 
@@ -68,13 +69,18 @@ def _within_notice(day: date) -> Q:
     """ends_on ≤ day + renewal_notice_days, for the notice periods actually in use (one small query).
 
     Written without date arithmetic in SQL so that SQLite and PostgreSQL agree to the day."""
-    notices = (
-        Contract.objects.filter(status__in=RENEWABLE, ends_on__gte=day)
-        .values_list("renewal_notice_days", flat=True)
-        .distinct()
+    # order_by(): the model's ordering would put ends_on and id into the DISTINCT (every row back).
+    notices = per_request(
+        ("contracts.notice_days", day),
+        lambda: sorted(
+            Contract.objects.filter(status__in=RENEWABLE, ends_on__gte=day)
+            .order_by()
+            .values_list("renewal_notice_days", flat=True)
+            .distinct()
+        ),
     )
     condition = Q(pk__in=[])
-    for notice in sorted(set(notices)):
+    for notice in notices:
         condition |= Q(renewal_notice_days=notice, ends_on__lte=day + timedelta(days=notice))
     return condition
 

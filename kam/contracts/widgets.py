@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,13 +68,29 @@ def brief_claims(client: Any, user: Any) -> dict[str, Any] | None:
     }
 
 
+def _obligation_rows(clauses: QuerySet[Any]) -> QuerySet[Any]:
+    """What the card shows of an obligation: due date, text, contract number and client name."""
+    return (
+        clauses.select_related(None)
+        .select_related("contract__client")
+        .only("due_on", "text", "contract__number", "contract__client__short_name")
+    )
+
+
 def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if not policy.can(user, "contracts.view_contracts"):
         return None
     today = timezone.localdate()
-    overdue = selectors.overdue_obligations(user, today=today)
-    renewals = selectors.renewals_due(user, today=today)
-    due_soon = selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS).filter(due_on__gte=today)
+    overdue = _obligation_rows(selectors.overdue_obligations(user, today=today))
+    renewals = (
+        selectors.renewals_due(user, today=today)
+        .select_related(None)
+        .select_related("client")
+        .only("number", "ends_on", "client__short_name")
+    )
+    due_soon = _obligation_rows(
+        selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS).filter(due_on__gte=today)
+    )
     overdue_rows, overdue_count = dashboard.first_rows(overdue, WIDGET_ROWS)
     due_soon_rows, due_soon_count = dashboard.first_rows(due_soon, WIDGET_ROWS)
     renewal_rows, renewals_count = dashboard.first_rows(renewals, WIDGET_ROWS)

@@ -1291,6 +1291,7 @@ def write_company(plan: DemoPlan, *, log: Log = lambda _line: None) -> DemoResul
     from django.db import connection
     from django.utils import timezone
 
+    from kam.access import policy
     from kam.access.models import Department, Deputy, User
     from kam.clients.models import (
         Client,
@@ -1338,6 +1339,7 @@ def write_company(plan: DemoPlan, *, log: Log = lambda _line: None) -> DemoResul
             for d in plan.deputies
         ]
     )
+    policy.forget_deputyships()  # bulk_create sends no post_save
     log(f"people: {len(users)} logins, {len(departments)} departments, {len(plan.deputies)} deputies")
 
     tag_id = {t.name: t.pk for t in Tag.objects.bulk_create([Tag(name=name) for name in TAGS])}
@@ -1524,6 +1526,9 @@ def delete_business_data(*, log: Log = lambda _line: None) -> dict[str, int]:
         count, _by_model = User.objects.filter(username__in=all_demo_logins()).delete()
     if count:
         deleted["access.User"] = count
+    from kam.access import policy
+
+    policy.forget_deputyships()  # the raw deletes send no post_delete
     log("deleted: " + (", ".join(f"{label} {n}" for label, n in deleted.items()) or "nothing"))
     return deleted
 

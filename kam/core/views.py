@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kam.access import policy
-from kam.access.models import Deputy, Role, User
+from kam.access import selectors as access_selectors
+from kam.access.models import Role, User
 from kam.clients.models import ClientStatus
 
 
@@ -22,13 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
         # (5 + 4 ms against 43-81 ms at 100,000 clients on PostgreSQL).
         clients = policy.visible_clients(user)
         counts = {"total": clients.count(), "active": clients.filter(status=ClientStatus.ACTIVE).count()}
+    deputising_for, my_deputies = access_selectors.deputyships_today(user)
     context: dict[str, Any] = {
         "nav": "home",
         "today": today,
         "client_count": counts["total"],
         "active_count": counts["active"],
-        "deputising_for": Deputy.objects.active(today).filter(deputy=user).select_related("absent"),
-        "my_deputies": Deputy.objects.active(today).filter(absent=user).select_related("deputy"),
+        "deputising_for": deputising_for,
+        "my_deputies": my_deputies,
         "no_business_role": user.role == Role.NONE,
     }
     from kam.core import dashboard  # widgets that the apps register

@@ -60,7 +60,14 @@ def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     """Early warnings for the KAM's and the head's (and the director's) key clients."""
     if not policy.can(user, "health.view_health"):
         return None
-    alerts, alerts_count = dashboard.first_rows(selectors.recent_alerts(user, days=ALERT_DAYS), WIDGET_ROWS)
+    # The card shows the day, kind, scores and the client's name: the rest of both rows stays unread.
+    alerts_shown = (
+        selectors.recent_alerts(user, days=ALERT_DAYS)
+        .select_related(None)
+        .select_related("client")
+        .only("day", "kind", "score", "previous_score", "client_id", "client__short_name")
+    )
+    alerts, alerts_count = dashboard.first_rows(alerts_shown, WIDGET_ROWS)
     return {
         "template": "health/_widget.html",
         "alerts": alerts,

@@ -56,8 +56,11 @@ def orders_widget(request: HttpRequest, user: Any) -> dict[str, Any] | None:
             default=Value(2),
         )
         waiting = (
-            selectors.orders_for_user(user)
+            selectors.orders_for_user(user, line_count=False)
             .filter(kam=user, status__in=[OrderStatus.DRAFT, *OPEN_STATUSES])
+            .select_related(None)
+            .select_related("client")
+            .only("status", "total", "created_at", "client__short_name")
             .annotate(returned=Exists(rejected), priority=priority)
             .order_by("priority", "-returned", "-created_at")
         )

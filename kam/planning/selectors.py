@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -141,18 +141,27 @@ class Row:
 
 def kams_for(user: User) -> list[User]:
     """The KAMs whose plans `user` may see: the director all, a head their department's, a KAM themself."""
-    if not policy.can(user, "planning.view_plans"):
-        return []
+    return list(_kams_for(user))
+
+
+def _kams_for(user: User) -> QuerySet[User]:
     qs = User.objects.filter(role=Role.KAM, is_active=True).select_related("department")
+    if not policy.can(user, "planning.view_plans"):
+        return qs.none()
     if user.role == Role.HEAD:
         if user.department_id is None:
-            return []
+            return qs.none()
         qs = qs.filter(department_id=user.department_id)
     elif user.role == Role.KAM:
         qs = qs.filter(pk=user.pk)
     elif user.role != Role.DIRECTOR:
-        return []
-    return list(qs.order_by("last_name", "first_name", "username"))
+        return qs.none()
+    return qs.order_by("last_name", "first_name", "username")
+
+
+# What a plan row shows of its KAM: the name, the department and the ids. The director's rows are
+# 200 users; the rest of each row (password hash, dates, contacts) is left unread.
+ROW_KAM_FIELDS = ("username", "first_name", "last_name", "role", "is_active", "department__name")
 
 
 def _rank(rows: list[Row]) -> None:
@@ -169,19 +178,19 @@ def kam_rows(user: User, period: Period, today: date | None = None) -> list[Row]
     A KAM's rank is taken among their department's KAMs, though only their own row is returned.
     """
     today = today or timezone.localdate()
-    visible = kams_for(user)
-    if user.role == Role.KAM and visible:
-        kams = (
-            list(
-                User.objects.filter(role=Role.KAM, is_active=True, department_id=user.department_id)
-                .select_related("department")
-                .order_by("last_name", "first_name", "username")
-            )
-            if user.department_id
-            else visible
+    visible = _kams_for(user).only(*ROW_KAM_FIELDS)
+    if user.role == Role.KAM and user.department_id and user.is_active:
+        # The KAM's department (themself among them) when the KAM may see their own plan.
+        kams = list(
+            User.objects.filter(role=Role.KAM, is_active=True, department_id=user.department_id)
+            .select_related("department")
+            .only(*ROW_KAM_FIELDS)
+            .order_by("last_name", "first_name", "username")
+            if policy.can(user, "planning.view_plans")
+            else []
         )
     else:
-        kams = visible
+        kams = list(visible)
     ids = [k.pk for k in kams]
     plans = {
         p.kam_id: p

@@ -85,3 +85,35 @@ def test_a_head_without_a_department_sees_no_deputyships(company):
     head = User.objects.create_user(username="headless", password="x", role=company.hannah.role)
     assert head.department_id is None and loner.department_id is None
     assert list(deputies_visible_to(head)) == []
+
+
+def test_the_deputys_rights_follow_the_page_at_once_though_todays_deputyships_are_cached(company, login):
+    """Whom a user represents is read from a cached list of today's deputyships: naming and ending a
+    deputy through the page must change what the deputy sees on the very next request."""
+    from django.test import Client
+
+    from kam.access import policy
+
+    bob = login(company.bob)
+    head = Client()
+    head.force_login(company.hannah)
+    dossier = reverse("clients:dossier", args=[company.alice_client.pk])
+    assert bob.get(dossier).status_code == 404  # Alice's client, not Bob's
+    assert policy.active_deputyships() == ()  # now cached
+    assert head.post(reverse("access:deputies"), form(company)).status_code == 302
+    assert bob.get(dossier).status_code == 200
+    entry = Deputy.objects.get()
+    head.post(reverse("access:deputy_end", args=[entry.pk]))
+    assert not Deputy.objects.exists()  # it began today: ending it removes it
+    assert bob.get(dossier).status_code == 404
+
+
+def test_the_today_page_names_the_deputyship_both_ways(company, login):
+    today = timezone.localdate()
+    Deputy.objects.create(
+        absent=company.alice, deputy=company.bob, starts_on=today, ends_on=today + timedelta(days=3)
+    )
+    assert "You deputise today for" in login(company.bob).get(reverse("home")).content.decode()
+    assert "Your deputy while you are away" not in login(company.bob).get(reverse("home")).content.decode()
+    assert "Your deputy while you are away" in login(company.alice).get(reverse("home")).content.decode()
+    assert "You deputise today for" not in login(company.carol).get(reverse("home")).content.decode()
