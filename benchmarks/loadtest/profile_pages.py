@@ -6,13 +6,17 @@ Uses Django's test client in this process (force_login: no password hashing) on 
 the load test's fixture (benchmarks/loadtest/prepare.py). CPU time is this process's: on a shared machine
 it shows what a page costs regardless of the other processes (on PostgreSQL the database's own work is in
 its server process, so it is in the wall time only). The slowest SQL statement of each page is shown.
+"Python calls" counts the function calls of one request (cProfile): it does not move with the machine's
+load, so it compares two versions of the code where times cannot.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -86,19 +90,34 @@ def main() -> int:
                 for query in queries.captured_queries:
                     if float(query["time"]) * 1000 > slowest[0]:
                         slowest = (float(query["time"]) * 1000, query["sql"])
+            # Python function calls of one more request: unlike times, the same on a busy machine as on
+            # an idle one, so two versions of the code compare on a shared machine.
+            profile = cProfile.Profile()
+            profile.enable()
+            browser.get(url, headers=headers)
+            profile.disable()
             row = [
                 f"{role}: {endpoint.name}",
                 f"{statistics.median(walls):.0f}",
                 f"{max(walls):.0f}",
                 f"{statistics.median(cpus):.0f}",
+                f"{pstats.Stats(profile).total_calls:,}",  # type: ignore[attr-defined]
                 f"{min(counts)}–{max(counts)}",
                 f"{slowest[0]:.0f} ms: {' '.join(slowest[1].split())[:110]}",
             ]
             rows.append(row)
             print(" | ".join(row), flush=True)
     if args.markdown:
-        header = ["endpoint", "wall p50 ms", "wall max ms", "CPU p50 ms", "queries", "slowest query"]
-        lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|---:|---|"]
+        header = [
+            "endpoint",
+            "wall p50 ms",
+            "wall max ms",
+            "CPU p50 ms",
+            "Python calls",
+            "queries",
+            "slowest query",
+        ]
+        lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|---:|---:|---|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         Path(args.markdown).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
