@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 
 from kam.access import policy
 from kam.access.models import Department, Role, User
-from kam.clients.models import Client
-from kam.core.cache import cached, per_request
+from kam.clients.models import CLIENTS_GENERATION, Client
+from kam.core.cache import DEFAULT_TTL, cached, generation, per_request, shared
 
 from .models import ScopeKind, Snapshot, SnapshotClient, SnapshotScopeRow, SnapshotStatus
 
@@ -188,8 +188,10 @@ def movement(
     return moves
 
 
-# A head's counts are cut to the department's clients today; a client moved to another department
-# shows in the new one's counts within this many seconds.
+# A head's counts are cut to the department's clients today. They are keyed on the generation of the
+# clients (kam.clients: a new one on every client saved or deleted; imports change the ledger version),
+# so a client moved to another department shows in the new one's counts at once where the workers
+# share the cache (Redis); with a cache of each worker's own, within this many seconds.
 SCOPED_COUNTS_TTL = 60
 
 
@@ -220,7 +222,10 @@ def _cached_for_scope(user: User, key: tuple[Any, ...], compute: Callable[[], T]
     if policy.client_scope(user) is None:
         return cached((*key, "all"), compute)
     if user.role == Role.HEAD:
-        return cached((*key, "department", user.department_id), compute, ttl=SCOPED_COUNTS_TTL)
+        # A 60 s expiry put a recomputation into every minute of every head's pages under load.
+        members = generation(CLIENTS_GENERATION)
+        ttl = DEFAULT_TTL if shared() else SCOPED_COUNTS_TTL
+        return cached((*key, "department", user.department_id, members), compute, ttl=ttl)
     return compute()
 
 

@@ -19,3 +19,20 @@ class ClientsConfig(AppConfig):
         auditlog.register(models.TeamMember)
         auditlog.register(models.Competitor)
         # Tag (a bare name, created by bulk_create) is not: the client's tags are traced on the client.
+        # Figures cut to a department's clients (a head's counts) are keyed on this generation.
+        from django.db.models.signals import post_delete, post_save
+
+        post_save.connect(_clients_changed, sender=models.Client, dispatch_uid="kam.clients.changed")
+        post_delete.connect(_clients_changed, sender=models.Client, dispatch_uid="kam.clients.deleted")
+
+
+def _clients_changed(**kwargs: object) -> None:
+    from django.db import transaction
+
+    from kam.core import cache
+
+    from .models import CLIENTS_GENERATION
+
+    cache.bump(CLIENTS_GENERATION)
+    # A request that reads between the write and its commit would cache the old membership again.
+    transaction.on_commit(lambda: cache.bump(CLIENTS_GENERATION))

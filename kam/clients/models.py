@@ -48,6 +48,10 @@ class ClientQuerySet(models.QuerySet["Client"]):
         return self.filter(Q(search_name__contains=term.upper()))
 
 
+# kam.core.cache.generation(): changes whenever a client is saved or deleted (kam/clients/apps.py).
+CLIENTS_GENERATION = "clients"
+
+
 class Client(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=300)
     short_name = models.CharField(_("short name"), max_length=120)

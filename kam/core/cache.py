@@ -23,6 +23,7 @@ Within one request the version is read once (memoised between `request_started` 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -116,6 +117,38 @@ def per_request(key: Any, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+GENERATION_PREFIX = "kam:generation"
+
+
+def generation(name: str) -> str:
+    """A token that changes whenever `bump(name)` is called: part of the key of figures that depend on
+    rows other than the ledger's (read once per request; a new token if the cache lost the old one)."""
+
+    def read() -> str:
+        key = f"{GENERATION_PREFIX}:{name}"
+        token = cache.get(key)
+        if token is None:
+            cache.add(key, secrets.token_hex(8), None)  # add: of two first readers, one token wins
+            token = cache.get(key) or "lost"
+        return str(token)
+
+    return per_request(("generation", name), read)
+
+
+def bump(name: str) -> None:
+    cache.set(f"{GENERATION_PREFIX}:{name}", secrets.token_hex(8), None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.pop(("generation", name), None)
+
+
+def shared() -> bool:
+    """Whether every worker sees the same cache (Redis), so that a bump reaches them all at once."""
+    from django.conf import settings
+
+    return not str(settings.CACHES["default"]["BACKEND"]).endswith(("LocMemCache", "DummyCache"))
 
 
 def _on_request_started(**kwargs: Any) -> None:

@@ -164,6 +164,14 @@ def test_movement_counts_are_cut_to_the_department_and_cached(company, django_as
         analysis.movement_counts(company.hugo, later, previous)
     assert analysis.movement_counts(company.diana, later, None) == {}
 
+    # Lyutik moves to the North: both heads' cached counts follow at once, not after an expiry.
+    company.carol_client.department = company.north
+    company.carol_client.save()
+    assert analysis.movement_counts(company.hugo, later, previous) == expected(company.hugo)
+    assert analysis.movement_counts(company.hannah, later, previous) == expected(company.hannah)
+    assert analysis.movement_counts(company.hannah, later, previous)["total"] == everyone["total"]
+    assert analysis.movement_counts(company.hugo, later, previous).get("total", 0) == 0
+
 
 def test_report_counts_are_cached_and_a_page_of_moves_is_read_directly(company, django_assert_num_queries):
     from kam.analytics import selectors as analysis
@@ -186,6 +194,12 @@ def test_report_counts_are_cached_and_a_page_of_moves_is_read_directly(company, 
     rows = analysis.company_rows(company.diana, later, flt)
     with django_assert_num_queries(1):  # the ledger version; the count comes from the cache
         analysis.report_count(company.diana, later, flt, rows)
+    # A head's count follows a client moved out of the department at once.
+    before = analysis.report_count(company.hugo, later, flt, analysis.company_rows(company.hugo, later, flt))
+    company.carol_client.department = company.north
+    company.carol_client.save()
+    moved = analysis.company_rows(company.hugo, later, flt)
+    assert analysis.report_count(company.hugo, later, flt, moved) == moved.count() == before - 1
 
     # Moves of a few clients from their own rows: the same as cutting down everyone's moves.
     ids = [company.alice_client.pk, company.carol_client.pk]
