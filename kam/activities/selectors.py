@@ -280,21 +280,20 @@ class PunctualityRow:
         return self.total_delay_minutes // self.late if self.late else None
 
 
-def punctuality_report(user: User, first: date, last: date) -> list[PunctualityRow]:
-    """Per KAM the user may see: activities with a recorded start, how many were late, by how much."""
-    kams = {
-        k.pk: k
-        for k in schedulable_kams(user)
-        .filter(role=Role.KAM)
-        .only("username", "first_name", "last_name", "role", "department_id")
-    }
+def punctuality_report(
+    user: User, first: date, last: date, *, started_only: bool = False
+) -> list[PunctualityRow]:
+    """Per KAM the user may see: activities with a recorded start, how many were late, by how much.
+
+    `started_only`: rows only for the KAMs with a recorded start in the period (the Today page's card,
+    which shows totals and the latest few; the director has 200 KAMs, most weeks few of them late)."""
     start, end = _local_range(first, (last - first).days + 1)
     tolerance = conf.tolerance()
-    rows = {pk: PunctualityRow(kam) for pk, kam in kams.items()}
-    activities = (
+    kam_ids = schedulable_kams(user).filter(role=Role.KAM).values("pk")
+    activities = list(
         visible_activities(user)
         .filter(
-            owner_id__in=list(kams),
+            owner_id__in=kam_ids,
             planned_start__gte=start,
             planned_start__lt=end,
             actual_start__isnull=False,
@@ -305,8 +304,16 @@ def punctuality_report(user: User, first: date, last: date) -> list[PunctualityR
         .only("owner_id", "kind", "status", "planned_start", "actual_start", "client__short_name")
         .order_by("planned_start", "id")
     )
+    kams = User.objects.filter(pk__in=kam_ids).only(
+        "username", "first_name", "last_name", "role", "department_id"
+    )
+    if started_only:
+        kams = kams.filter(pk__in={a.owner_id for a in activities})
+    rows = {kam.pk: PunctualityRow(kam) for kam in kams}
     for activity in activities:
-        row = rows[activity.owner_id]
+        row = rows.get(activity.owner_id)
+        if row is None:  # no longer a KAM between the two reads
+            continue
         row.started += 1
         delay = activity.actual_start - activity.planned_start  # type: ignore[operator]
         if delay > tolerance:

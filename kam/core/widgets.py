@@ -179,7 +179,7 @@ def punctuality_widget(request: HttpRequest, user: User) -> dict[str, Any] | Non
 
     today = timezone.localdate()
     first = today - timedelta(days=PUNCTUALITY_DAYS - 1)
-    rows = selectors.punctuality_report(user, first, today)
+    rows = selectors.punctuality_report(user, first, today, started_only=True)
     started = sum(r.started for r in rows)
     late = sum(r.late for r in rows)
     return {
@@ -190,7 +190,6 @@ def punctuality_widget(request: HttpRequest, user: User) -> dict[str, Any] | Non
         "late": late,
         "late_share": Decimal(late) / Decimal(started) if started else None,
         "rows": [r for r in rows if r.late][:LATE_SHOWN],
-        "kams": len(rows),
     }
 
 
