@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 import rules
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
+
+from kam.core.cache import now_and_after_commit
 
 from .models import Deputy, Role, User
 
@@ -68,9 +69,7 @@ def active_deputyships(today: date | None = None) -> tuple[tuple[int, int], ...]
 
 
 def forget_deputyships(**kwargs: Any) -> None:
-    cache.delete(DEPUTIES_KEY)
-    # A request that reads between the write and its commit would cache the old state again.
-    transaction.on_commit(lambda: cache.delete(DEPUTIES_KEY))
+    now_and_after_commit(lambda: cache.delete(DEPUTIES_KEY))
 
 
 post_save.connect(forget_deputyships, sender=Deputy, dispatch_uid="kam.access.policy.deputy_saved")

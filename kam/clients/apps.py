@@ -27,12 +27,8 @@ class ClientsConfig(AppConfig):
 
 
 def _clients_changed(**kwargs: object) -> None:
-    from django.db import transaction
-
     from kam.core import cache
 
     from .models import CLIENTS_GENERATION
 
-    cache.bump(CLIENTS_GENERATION)
-    # A request that reads between the write and its commit would cache the old membership again.
-    transaction.on_commit(lambda: cache.bump(CLIENTS_GENERATION))
+    cache.now_and_after_commit(lambda: cache.bump(CLIENTS_GENERATION))

@@ -144,6 +144,15 @@ def bump(name: str) -> None:
         memo.pop(("generation", name), None)
 
 
+def now_and_after_commit(forget: Callable[[], object]) -> None:
+    """Run `forget` (drop a cached entry, bump a generation) at once and again after the commit: a
+    request that reads between the write and its commit would otherwise cache the old state again."""
+    from django.db import transaction
+
+    forget()
+    transaction.on_commit(forget)
+
+
 def shared() -> bool:
     """Whether every worker sees the same cache (Redis), so that a bump reaches them all at once."""
     from django.conf import settings

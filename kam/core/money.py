@@ -36,9 +36,10 @@ def _pattern(locale: str, pattern: str | None) -> NumberPattern:
     return parse_pattern(pattern)
 
 
-def _babel_text(value: Decimal, locale: str, fmt: str | None, currency: str | None, frac: int | None) -> str:
+def _babel_text(value: Decimal, locale: str, fmt: str | None, currency: str | None) -> str:
     """What babel's format_currency / format_decimal write, without parsing the locale and the pattern
-    on every call (a report page formats hundreds of amounts)."""
+    on every call (a report page formats hundreds of amounts). An amount in the locale's own currency
+    format (`fmt` None) has the currency's digits; one in a pattern of ours, the pattern's."""
     options = {"decimal_quantization": True, "group_separator": True, "numbering_system": "latn"}
     if currency is None:
         return _pattern(locale, fmt).apply(value, _babel_locale(locale), **options)  # type: ignore[arg-type]
@@ -46,7 +47,7 @@ def _babel_text(value: Decimal, locale: str, fmt: str | None, currency: str | No
         value,
         _babel_locale(locale),
         currency=currency,
-        currency_digits=frac is None,
+        currency_digits=fmt is None,
         **options,  # type: ignore[arg-type]
     )
 
@@ -66,7 +67,7 @@ def _layout(locale: str, fmt: str | None, currency: str | None, frac: int) -> tu
     digits = f"1{group}234{group}567" + (decimal + "8" * frac if frac else "")
     parts: list[str] = []
     for value in (probe, -probe):
-        text = _babel_text(value, locale, fmt, currency, None if currency and fmt is None else frac)
+        text = _babel_text(value, locale, fmt, currency)
         if text.count(digits) != 1:
             return None
         before, after = text.split(digits)
@@ -77,7 +78,7 @@ def _layout(locale: str, fmt: str | None, currency: str | None, frac: int) -> tu
 def _write(value: Decimal, locale: str, fmt: str | None, currency: str | None, frac: int) -> str:
     layout = _layout(locale, fmt, currency, frac)
     if layout is None:
-        return _babel_text(value, locale, fmt, currency, None if currency and fmt is None else frac)
+        return _babel_text(value, locale, fmt, currency)
     positive, positive_end, negative, negative_end, group, decimal = layout
     body = format(abs(value), f",.{frac}f").translate({ord(","): group, ord("."): decimal})
     if value.is_signed():

@@ -144,7 +144,8 @@ def kams_for(user: User) -> list[User]:
     return list(_kams_for(user))
 
 
-def _kams_for(user: User) -> QuerySet[User]:
+def _kams_for(user: User, *, peers: bool = False) -> QuerySet[User]:
+    """kams_for() as a query; `peers`: a KAM's whole department, whom the KAM is ranked among."""
     qs = User.objects.filter(role=Role.KAM, is_active=True).select_related("department")
     if not policy.can(user, "planning.view_plans"):
         return qs.none()
@@ -153,7 +154,11 @@ def _kams_for(user: User) -> QuerySet[User]:
             return qs.none()
         qs = qs.filter(department_id=user.department_id)
     elif user.role == Role.KAM:
-        qs = qs.filter(pk=user.pk)
+        qs = (
+            qs.filter(department_id=user.department_id)
+            if peers and user.department_id
+            else qs.filter(pk=user.pk)
+        )
     elif user.role != Role.DIRECTOR:
         return qs.none()
     return qs.order_by("last_name", "first_name", "username")
@@ -178,19 +183,7 @@ def kam_rows(user: User, period: Period, today: date | None = None) -> list[Row]
     A KAM's rank is taken among their department's KAMs, though only their own row is returned.
     """
     today = today or timezone.localdate()
-    visible = _kams_for(user).only(*ROW_KAM_FIELDS)
-    if user.role == Role.KAM and user.department_id and user.is_active:
-        # The KAM's department (themself among them) when the KAM may see their own plan.
-        kams = list(
-            User.objects.filter(role=Role.KAM, is_active=True, department_id=user.department_id)
-            .select_related("department")
-            .only(*ROW_KAM_FIELDS)
-            .order_by("last_name", "first_name", "username")
-            if policy.can(user, "planning.view_plans")
-            else []
-        )
-    else:
-        kams = list(visible)
+    kams = list(_kams_for(user, peers=True).only(*ROW_KAM_FIELDS))
     ids = [k.pk for k in kams]
     plans = {
         p.kam_id: p
