@@ -34,6 +34,9 @@ def main() -> int:
     parser.add_argument("--markdown", default="")
     parser.add_argument("--only", default="", help="profile only the endpoints whose name contains this")
     parser.add_argument(
+        "--dump", default="", help="a folder: each page's cProfile stats, for pstats/snakeviz"
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="a dummy cache: what every request costs without kam.core.cache",
@@ -96,6 +99,10 @@ def main() -> int:
             profile.enable()
             browser.get(url, headers=headers)
             profile.disable()
+            if args.dump:
+                Path(args.dump).mkdir(parents=True, exist_ok=True)
+                slug = "".join(c if c.isalnum() else "_" for c in f"{role}_{endpoint.name}").strip("_")
+                profile.dump_stats(str(Path(args.dump) / f"{slug}.prof"))
             row = [
                 f"{role}: {endpoint.name}",
                 f"{statistics.median(walls):.0f}",

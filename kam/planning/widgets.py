@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kam.access import policy
-from kam.access.models import Role, User
+from kam.access.models import User
 
 from . import selectors
 from .periods import Period
@@ -22,20 +22,19 @@ def plan_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     month = Period.containing("month", today)
-    rows = selectors.kam_rows(user, month, today)
-    if not rows:
+    card = selectors.plan_card(user, month, today, team_rows=TEAM_ROWS)
+    if card is None:
         return None
-    departments = selectors.department_rows(user, month, rows, today) if user.role != Role.KAM else []
     day = min(max((today - month.start).days + 1, 0), month.days)
     return {
         "template": "planning/_plan_widget.html",
         "month": month,
-        "mine": rows[0] if user.role == Role.KAM else None,
-        "departments": departments,
-        "behind": [r for r in rows if r.behind_pace] if user.role != Role.KAM else [],
+        "mine": card.mine,
+        "departments": card.departments,
+        "behind_count": card.behind_count,
         # The head's team, each KAM's fulfilment against the time gone (the director has many teams).
-        "team": rows[:TEAM_ROWS] if user.role == Role.HEAD else [],
-        "team_more": max(0, len(rows) - TEAM_ROWS) if user.role == Role.HEAD else 0,
+        "team": card.team,
+        "team_more": max(0, card.team_count - len(card.team)) if card.team else 0,
         "day": day,
         "days": month.days,
         "elapsed": Decimal(day) / Decimal(month.days),

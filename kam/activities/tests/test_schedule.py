@@ -354,11 +354,17 @@ def test_clients_due_for_a_visit_follow_keyness(company):
     due = selectors.clients_due_for_visit(company.alice, company.alice)
     assert [d.client for d in due] == [company.alice_client]
     assert due[0].tier == "none" and due[0].every_days == 91
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 1
     visit = plan(company.alice, company.alice_client, start=at(-10))
     services.activity_complete(user=company.alice, activity=visit, outcome="ok")
     assert selectors.clients_due_for_visit(company.alice, company.alice) == []  # visited 10 days ago
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 0
+    Activity.objects.filter(pk=visit.pk).update(planned_start=at(-200), planned_end=at(-200, 11))
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 1
     plan(company.alice, company.alice_client, start=at(3))
     assert selectors.clients_due_for_visit(company.alice, company.alice) == []
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 0
+    assert selectors.count_clients_due_for_visit(company.carol, company.alice) == 0  # not carol's to see
 
 
 def test_feedback_is_recorded_and_shown_as_a_trend_on_the_dossier(company, login):
@@ -430,6 +436,8 @@ def test_the_visit_interval_follows_the_latest_analysis(company, abc, key, days)
     visit = plan(company.alice, company.alice_client, start=at(-(days - 1)))
     services.activity_complete(user=company.alice, activity=visit, outcome="ok")
     assert selectors.clients_due_for_visit(company.alice, company.alice) == []  # not due yet
-    Activity.objects.filter(pk=visit.pk).update(planned_start=at(-days - 1), planned_end=at(-days - 1, 11))
-    (due,) = selectors.clients_due_for_visit(company.alice, company.alice)
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 0
+    Activity.objects.filter(pk=visit.pk).update(planned_start=at(-days), planned_end=at(-days, 11))
+    (due,) = selectors.clients_due_for_visit(company.alice, company.alice)  # due today, to the day
     assert due.every_days == days and due.tier == ("key" if key else abc)
+    assert selectors.count_clients_due_for_visit(company.alice, company.alice) == 1

@@ -195,3 +195,45 @@ def test_plan_history_keeps_every_version(company, login):
     assert page.status_code == 200
     assert b"Big tender expected" in page.content
     assert b'name="sales_volume"' not in page.content  # a KAM reads, doesn't edit
+
+
+def test_the_plan_card_agrees_with_the_full_rows_for_every_role(company):
+    """plan_card() ranks and counts from plain values: the same ranks, pace and sums as kam_rows()."""
+    ledger = Ledger()
+    ledger.sale(company.alice_client, company.alice, date(2026, 11, 3), "40000.00")
+    ledger.sale(company.bob_client, company.bob, date(2026, 11, 3), "40000.00")  # a tie: by name
+    ledger.sale(company.carol_client, company.carol, date(2026, 11, 3), "10.00")
+    ledger.save()
+    set_plan(company, company.alice, NOV, "100000", 2, 1)
+    set_plan(company, company.bob, NOV, "100000", 1, 0)
+    set_plan(company, company.carol, NOV, "30", 1, 1)
+    services.department_plan_set(
+        actor=company.diana,
+        department=company.north,
+        period=NOV,
+        sales_volume=None,
+        active_clients=9,
+        new_clients=None,
+    )
+    today = date(2026, 11, 15)
+
+    def described(rows):
+        return [(r.name, r.rank, r.of, r.plan_sales, r.forecast, r.behind_pace) for r in rows]
+
+    for user in (company.alice, company.bob, company.carol, company.hannah, company.diana):
+        rows = selectors.kam_rows(user, NOV, today)
+        card = selectors.plan_card(user, NOV, today, team_rows=1)
+        assert card is not None
+        if user.role == Role.KAM:
+            assert described([card.mine]) == described(rows)
+            continue
+        assert card.mine is None
+        assert described(card.team) == (described(rows[:1]) if user.role == Role.HEAD else [])
+        assert card.team_count == len(rows)
+        assert card.behind_count == sum(1 for r in rows if r.behind_pace) > 0
+        departments = selectors.department_rows(user, NOV, rows, today)
+        assert [
+            (d.name, d.plan_sales, d.plan_active, d.plan_new, d.sums, d.behind_pace) for d in card.departments
+        ] == [(d.name, d.plan_sales, d.plan_active, d.plan_new, d.sums, d.behind_pace) for d in departments]
+    assert selectors.plan_card(company.sam, NOV, today) is None
+    assert selectors.plan_card(company.adam, NOV, today) is None
