@@ -230,15 +230,25 @@ def _due_rows(user: User, kam: User) -> list[tuple[Any, ...]]:
     )
     _analysed, tiers = keyness_tiers(clients.order_by().values("pk"))
     every = conf.visit_every_days()
+    zone = timezone.get_current_timezone()
+    # Due when (local date of the last visit) + interval <= today, i.e. the last visit began before
+    # the local midnight of (today - interval + 1): one instant per interval, compared without
+    # converting each client's visit to a local date (a KAM has hundreds of clients, few of them due).
+    recent_from = {
+        days: datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=zone)
+        for days in set(every.values())
+    }
     due = []
     for pk, short_name, last_visit, next_visit in rows:
+        if next_visit is not None:
+            continue
         tier = tiers.get(pk, "none")
         days = every.get(tier, every["none"])
+        if last_visit is not None and last_visit >= recent_from[days]:
+            continue
         last = timezone.localtime(last_visit).date() if last_visit else None
-        nxt = timezone.localtime(next_visit).date() if next_visit else None
         due_on = last + timedelta(days=days) if last else today
-        if nxt is None and due_on <= today:
-            due.append((pk, short_name, tier, days, last, nxt, due_on))
+        due.append((pk, short_name, tier, days, last, None, due_on))
     order = {"key": 0, "A": 1, "B": 2, "C": 3, "none": 4}
     due.sort(key=lambda d: (order.get(d[2], 5), d[6], d[1]))
     return due

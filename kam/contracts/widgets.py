@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,6 +19,7 @@ from . import selectors
 
 WIDGET_ROWS = 5
 DUE_SOON_DAYS = 7
+OBLIGATION_ROWS = 50  # read at once for the card (at least WIDGET_ROWS): usually all overdue or due this week
 
 
 def contracts_tab(request: HttpRequest, client: Client) -> dict[str, Any]:
@@ -77,22 +79,37 @@ def _obligation_rows(clauses: QuerySet[Any]) -> QuerySet[Any]:
     )
 
 
+def obligation_lists(user: User, today: date) -> tuple[list[Any], int, list[Any], int]:
+    """The card's overdue and due-soon obligations (the first WIDGET_ROWS of each) and how many of each.
+
+    Both from one read of up to OBLIGATION_ROWS, overdue ones first; only a user with more open
+    obligations than that pays for the counts (and the due-soon rows) as separate queries.
+    """
+    obligations = _obligation_rows(selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS))
+    read = list(obligations[:OBLIGATION_ROWS])
+    overdue = [o for o in read if o.due_on < today]
+    due_soon = [o for o in read if o.due_on >= today]
+    if len(read) < OBLIGATION_ROWS:
+        return overdue[:WIDGET_ROWS], len(overdue), due_soon[:WIDGET_ROWS], len(due_soon)
+    soon = obligations.filter(due_on__gte=today)
+    # A due-soon row among those read means every overdue one was read before it.
+    overdue_count = len(overdue) if due_soon else obligations.filter(due_on__lt=today).count()
+    if len(due_soon) < WIDGET_ROWS:
+        due_soon = list(soon[:WIDGET_ROWS])
+    return overdue[:WIDGET_ROWS], overdue_count, due_soon[:WIDGET_ROWS], soon.count()
+
+
 def dashboard_widget(request: HttpRequest, user: User) -> dict[str, Any] | None:
     if not policy.can(user, "contracts.view_contracts"):
         return None
     today = timezone.localdate()
-    overdue = _obligation_rows(selectors.overdue_obligations(user, today=today))
     renewals = (
         selectors.renewals_due(user, today=today)
         .select_related(None)
         .select_related("client")
         .only("number", "ends_on", "client__short_name")
     )
-    due_soon = _obligation_rows(
-        selectors.obligations_due(user, today=today, days=DUE_SOON_DAYS).filter(due_on__gte=today)
-    )
-    overdue_rows, overdue_count = dashboard.first_rows(overdue, WIDGET_ROWS)
-    due_soon_rows, due_soon_count = dashboard.first_rows(due_soon, WIDGET_ROWS)
+    overdue_rows, overdue_count, due_soon_rows, due_soon_count = obligation_lists(user, today)
     renewal_rows, renewals_count = dashboard.first_rows(renewals, WIDGET_ROWS)
     return {
         "template": "contracts/_widget.html",

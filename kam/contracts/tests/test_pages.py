@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -187,6 +188,33 @@ def test_the_dashboard_shows_overdue_obligations_and_renewals(company, login):
     assert 'id="contracts-widget"' in body and "Send the price list" in body and "1 renewal due" in body
     body = login(company.carol).get("/").content.decode()
     assert "Send the price list" not in body
+
+
+@pytest.mark.parametrize("read_at_once", [50, 8, 7, 5])
+def test_the_dashboard_card_lists_and_counts_overdue_and_due_soon_obligations(
+    company, monkeypatch, read_at_once
+):
+    """One read when it holds them all; counts and due-soon rows from the database when it is full."""
+    from kam.contracts import widgets
+
+    monkeypatch.setattr(widgets, "OBLIGATION_ROWS", read_at_once)
+    today = timezone.localdate()
+    c = contract(company.alice, company.alice_client, number="A-1")
+    for offset in (-9, -8, -7, -6, -5, -4, -1, 0, 1, 7, 8):  # 7 overdue; today, +1 and +7 due soon
+        clause(company.alice, c, due_on=today + timedelta(days=offset), text=f"Due {offset:+d}")
+    done = clause(company.alice, c, due_on=today - timedelta(days=2), text="Done already")
+    Clause.objects.filter(pk=done.pk).update(done_on=today)
+    clause(company.alice, c, due_on=None, text="Some day")
+    other = contract(company.carol, company.carol_client, number="C-1")
+    clause(company.carol, other, due_on=today - timedelta(days=1), text="Carol's")
+
+    with CaptureQueriesContext(connection) as queries:
+        overdue, overdue_count, soon, soon_count = widgets.obligation_lists(company.alice, today)
+    assert [o.text for o in overdue] == ["Due -9", "Due -8", "Due -7", "Due -6", "Due -5"]
+    assert overdue_count == 7
+    assert [o.text for o in soon] == ["Due +0", "Due +1", "Due +7"] and soon_count == 3
+    assert len(queries) == (1 if read_at_once > 10 else 3 if read_at_once == 8 else 4)
+    assert widgets.obligation_lists(company.sam, today) == ([], 0, [], 0)
 
 
 # ------------------------------------------------------------------------------------------- claims
