@@ -177,6 +177,21 @@ def _rank(rows: list[Row]) -> None:
         row.of = len(ranked)
 
 
+def _kam_row(
+    kam: User, plan: Plan | None, actual: Actuals, period: Period, today: date, name: str = ""
+) -> Row:
+    return Row(
+        name=name or str(kam),
+        kam=kam,
+        plan=plan,
+        plan_sales=plan.sales_volume if plan else None,
+        plan_active=plan.active_clients if plan else None,
+        plan_new=plan.new_clients if plan else None,
+        actual=actual,
+        forecast=forecast(actual.sales_volume, period, today),
+    )
+
+
 def kam_rows(user: User, period: Period, today: date | None = None) -> list[Row]:
     """Plan rows for the KAMs `user` sees, ranked by sales-plan fulfilment (unplanned KAMs last).
 
@@ -190,22 +205,7 @@ def kam_rows(user: User, period: Period, today: date | None = None) -> list[Row]
         for p in Plan.objects.filter(kam_id__in=ids, period_kind=period.kind, period_start=period.start)
     }
     actuals = ledger_actuals(period, by="manager", ids=ids)
-    rows = []
-    for kam in kams:
-        plan = plans.get(kam.pk)
-        actual = actuals.get(kam.pk, Actuals())
-        rows.append(
-            Row(
-                name=str(kam),
-                kam=kam,
-                plan=plan,
-                plan_sales=plan.sales_volume if plan else None,
-                plan_active=plan.active_clients if plan else None,
-                plan_new=plan.new_clients if plan else None,
-                actual=actual,
-                forecast=forecast(actual.sales_volume, period, today),
-            )
-        )
+    rows = [_kam_row(kam, plans.get(kam.pk), actuals.get(kam.pk, Actuals()), period, today) for kam in kams]
     _rank(rows)
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.name))
     if user.role == Role.KAM:
@@ -283,19 +283,9 @@ def plan_card(user: User, period: Period, today: date | None = None, team_rows: 
         # Instances from the values read (the other fields load on access, as with .only()).
         kam = User.from_db(User.objects.db, person_fields, people[s.kam_id])
         plan = Plan.from_db(Plan.objects.db, plan_fields, plans[s.kam_id]) if s.kam_id in plans else None
-        actual = actuals.get(s.kam_id, Actuals())
-        return Row(
-            name=s.name,
-            kam=kam,
-            plan=plan,
-            plan_sales=plan.sales_volume if plan else None,
-            plan_active=plan.active_clients if plan else None,
-            plan_new=plan.new_clients if plan else None,
-            actual=actual,
-            forecast=forecast(actual.sales_volume, period, today),
-            rank=rank.get(s.kam_id),
-            of=len(ranked) if s.kam_id in rank else 0,
-        )
+        row = _kam_row(kam, plan, actuals.get(s.kam_id, Actuals()), period, today, name=s.name)
+        row.rank, row.of = rank.get(s.kam_id), len(ranked) if s.kam_id in rank else 0
+        return row
 
     if user.role == Role.KAM:
         mine = next((s for s in standings if s.kam_id == user.pk), None)
