@@ -49,6 +49,55 @@ def test_a_cached_value_is_reused_until_the_ledger_changes(company):
     assert ledger_cache.cached(("test.counter", 1), compute) == 3
 
 
+@pytest.mark.django_db(transaction=True)
+def test_requests_that_miss_together_compute_once_and_share_the_result(company):
+    """A cold key asked for by several threads at once: one computes, the others wait for its value."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    calls: list[int] = []
+    results: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    def ask() -> None:
+        try:
+            results.append(ledger_cache.cached(("test.cold",), compute))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == [42, 42, 42, 42]
+    assert len(calls) == 1
+
+
+def test_a_lock_left_by_a_dead_request_delays_but_does_not_block(company, monkeypatch):
+    monkeypatch.setattr(ledger_cache, "LOCK_WAIT", 0.2)
+    key = ledger_cache.make_key(("test.orphan",))
+    ledger_cache.cache.add(f"{key}:computing", 1, 60)  # its owner died before computing
+    assert ledger_cache.cached(("test.orphan",), lambda: "computed anyway") == "computed anyway"
+    assert ledger_cache.cache.get(f"{key}:computing") is None
+
+
+def test_a_failed_computation_frees_its_lock(company):
+    def broken() -> int:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        ledger_cache.cached(("test.broken",), broken)
+    assert ledger_cache.cache.get(f"{ledger_cache.make_key(('test.broken',))}:computing") is None
+    assert ledger_cache.cached(("test.broken",), lambda: 7) == 7
+
+
 def test_the_version_changes_with_every_ledger_writer(company):
     before = ledger_cache.ledger_version()
     assert ledger_cache.ledger_version() == before
