@@ -281,3 +281,41 @@ def test_the_demo_opens_with_two_analysis_runs_a_month_apart(db):
     top = SnapshotClient.objects.filter(snapshot=runs[1]).order_by("rank").select_related("client").first()
     assert top is not None and top.client.short_name == "АО «ТехноСтрой Холдинг»" and top.is_key_any
     assert "analysis to" in out
+
+
+def test_the_demo_sets_monthly_plans_from_last_years_ledger_plus_growth(db):
+    from kam.ledger.models import LedgerMonthly
+    from kam.planning import selectors as plans
+    from kam.planning.models import Plan, PlanChange
+    from kam.planning.periods import Period
+
+    out = run("--clients", "60", "--lines", "3000")
+    today = timezone.localdate()
+    month = Period.containing("month", today)
+    this_month = list(
+        Plan.objects.filter(period_kind="month", period_start=month.start).select_related("kam")
+    )
+    assert this_month and all(p.kam.role == Role.KAM for p in this_month)
+    assert "monthly plans" in out
+    assert PlanChange.objects.count() == Plan.objects.count()  # each with its first version
+    assert not Plan.objects.filter(period_start__lt=date(today.year, 1, 1)).exists()
+    for plan in this_month:
+        year_before = date(month.start.year - 1, month.start.month, 1)
+        kopecks = LedgerMonthly.objects.filter(manager=plan.kam, month=year_before).aggregate(
+            s=Sum("turnover")
+        )["s"]
+        last_year = Decimal(kopecks) / 100
+        assert last_year * Decimal("1.02") <= plan.sales_volume <= last_year * Decimal("1.21") + 500
+    card = plans.plan_card(this_month[0].kam, month, today)
+    assert card is not None and card.mine is not None and card.mine.plan is not None and card.mine.rank
+
+    def written() -> list[tuple[str, date, Decimal]]:
+        return list(
+            Plan.objects.order_by("kam__username", "period_start").values_list(
+                "kam__username", "period_start", "sales_volume"
+            )
+        )
+
+    before = written()
+    run("--clients", "60", "--lines", "3000", "--reset")
+    assert written() == before  # the same seed: the same plans again, none left over

@@ -77,6 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo company written in {time.monotonic() - started:.1f} s")
         if lines:
             self.fill_ledger(lines=lines, seed=seed, weights=result.weights)
+            self.fill_plans(seed=seed)
             self.refresh_statistics()
             self.run_analysis()
         self.stdout.write(self.style.SUCCESS(f"done in {time.monotonic() - started:.1f} s"))
@@ -105,6 +106,13 @@ class Command(BaseCommand):
                 f"The sales ledger could not be generated ({error}). The company itself is written; "
                 "run `manage.py demo --reset` to try again."
             ) from error
+
+    def fill_plans(self, *, seed: int) -> None:
+        """Sales plans from last year's ledger plus growth, so the plan pages and cards have figures."""
+        from kam.planning.demo import fill_demo_plans
+
+        with transaction.atomic():
+            fill_demo_plans(seed=seed, today=timezone.localdate(), log=self.stdout.write)
 
     def run_analysis(self) -> None:
         """Two analysis runs, a month apart, so the demo opens with key accounts and their movement."""
