@@ -14,6 +14,7 @@ rounded to the kopeck half-up; equal to the actual once the period is over, none
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -135,8 +136,32 @@ class Row:
 
     @property
     def behind_pace(self) -> bool:
-        s = self.forecast_share
-        return s is not None and s < 1
+        return _behind_pace(self.forecast, self.plan_sales)
+
+
+def _behind_pace(forecast_volume: Decimal | None, plan_sales: Decimal | None) -> bool:
+    """Behind the pace: at the current pace the period ends under its sales plan."""
+    pace = share(forecast_volume, plan_sales)
+    return pace is not None and pace < 1
+
+
+def _ranking_key(sales_share: Decimal | None, sales: Decimal, name: str) -> tuple[Decimal, Decimal, str]:
+    """KAMs rank by sales-plan fulfilment, then by sales volume, then by name."""
+    return (-(sales_share or Decimal(0)), -sales, name)
+
+
+PLAN_FIGURES = ("sales_volume", "active_clients", "new_clients")
+PlanSums = dict[int, dict[str, Decimal | int | None]]
+
+
+def _plan_sums(plans: Iterable[tuple[int | None, Sequence[Decimal | int]]]) -> PlanSums:
+    """Per department id, the sums of its KAMs' plan figures; `plans`: (department id, PLAN_FIGURES)."""
+    sums: PlanSums = defaultdict(dict)
+    for department_id, figures in plans:
+        totals = sums[department_id or 0]
+        for name, value in zip(PLAN_FIGURES, figures, strict=True):
+            totals[name] = (totals.get(name) or 0) + value
+    return sums
 
 
 def kams_for(user: User) -> list[User]:
@@ -171,7 +196,7 @@ ROW_KAM_FIELDS = ("username", "first_name", "last_name", "role", "is_active", "d
 
 def _rank(rows: list[Row]) -> None:
     ranked = [r for r in rows if r.sales_share is not None]
-    ranked.sort(key=lambda r: (-(r.sales_share or 0), -r.actual.sales_volume, r.name))
+    ranked.sort(key=lambda r: _ranking_key(r.sales_share, r.actual.sales_volume, r.name))
     for position, row in enumerate(ranked, start=1):
         row.rank = position
         row.of = len(ranked)
@@ -238,9 +263,6 @@ class PlanCard:
     departments: list[Row]
 
 
-PLAN_FIGURES = ("sales_volume", "active_clients", "new_clients")
-
-
 def plan_card(user: User, period: Period, today: date | None = None, team_rows: int = 8) -> PlanCard | None:
     """kam_rows() and department_rows() cut to what the card shows, ranked from plain values.
 
@@ -275,7 +297,7 @@ def plan_card(user: User, period: Period, today: date | None = None, team_rows: 
     shares = {s.kam_id: s.sales_share for s in standings}
     ranked = sorted(
         (s for s in standings if shares[s.kam_id] is not None),
-        key=lambda s: (-(shares[s.kam_id] or 0), -s.sales, s.name),
+        key=lambda s: _ranking_key(shares[s.kam_id], s.sales, s.name),
     )
     rank = {s.kam_id: position for position, s in enumerate(ranked, start=1)}
 
@@ -292,21 +314,14 @@ def plan_card(user: User, period: Period, today: date | None = None, team_rows: 
         return PlanCard(full_row(mine), [], 1, 0, []) if mine else None
     # The order of kam_rows(): ranked first, then the unplanned by name.
     ordered = ranked + sorted((s for s in standings if s.kam_id not in rank), key=lambda s: s.name)
-    sums: dict[int, dict[str, Decimal | int | None]] = defaultdict(dict)
-    for _pk, kam_id, *figures in plans.values():
-        totals = sums[people[kam_id][4] or 0]
-        for name, value in zip(PLAN_FIGURES, figures, strict=True):
-            totals[name] = (totals.get(name) or 0) + value
-
-    def behind(s: _Standing) -> bool:
-        pace = share(forecast(s.sales, period, today), s.plan_sales)
-        return pace is not None and pace < 1
-
+    sums = _plan_sums((people[kam_id][4], figures) for _pk, kam_id, *figures in plans.values())
     return PlanCard(
         mine=None,
         team=[full_row(s) for s in ordered[:team_rows]] if user.role == Role.HEAD else [],
         team_count=len(standings),
-        behind_count=sum(1 for s in standings if behind(s)),
+        behind_count=sum(
+            1 for s in standings if _behind_pace(forecast(s.sales, period, today), s.plan_sales)
+        ),
         departments=_department_rows(user, period, sums, today),
     )
 
@@ -315,20 +330,18 @@ def department_rows(
     user: User, period: Period, kam_plan_rows: list[Row], today: date | None = None
 ) -> list[Row]:
     """The department plans `user` sees (none for a KAM): own figures, else the sum of its KAMs' plans."""
-    sums: dict[int, dict[str, Decimal | int | None]] = defaultdict(dict)
-    for row in kam_plan_rows:
-        if row.kam is None or row.plan is None:
-            continue
-        totals = sums[row.kam.department_id or 0]
-        for name in PLAN_FIGURES:
-            totals[name] = (totals.get(name) or 0) + getattr(row.plan, name)
+    sums = _plan_sums(
+        (row.kam.department_id, [getattr(row.plan, name) for name in PLAN_FIGURES])
+        for row in kam_plan_rows
+        if row.kam is not None and row.plan is not None
+    )
     return _department_rows(user, period, sums, today)
 
 
 def _department_rows(
     user: User,
     period: Period,
-    sums: dict[int, dict[str, Decimal | int | None]],
+    sums: PlanSums,
     today: date | None = None,
 ) -> list[Row]:
     today = today or timezone.localdate()
@@ -351,7 +364,7 @@ def _department_rows(
         plan = own.get(department.pk)
         figures: dict[str, Decimal | int | None] = {}
         summed: set[str] = set()
-        for name in ("sales_volume", "active_clients", "new_clients"):
+        for name in PLAN_FIGURES:
             value = getattr(plan, name) if plan else None
             if value is None:
                 value = sums[department.pk].get(name)
